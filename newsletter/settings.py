@@ -1,0 +1,218 @@
+"""The one wiring point: the TOML file and the environment become a frozen `Settings`.
+
+Nothing else in the package reads a config file or `os.environ`. Every section is a frozen
+dataclass whose defaults are the bundled sample clinic, so with no file at all the tool runs.
+An unknown key or a value of the wrong type is an error that names the key and the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+SAMPLE_FEED = "sample"
+"""The `feed.source` value that means the bundled sample feed of the first clinic."""
+
+CONFIG_FILE_NAME = "newsletter.toml"
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    name: str = "Advanced Physical Medicine of St. Charles"
+    postal_address: str = "100 Sample Street, St. Charles, MO 63301, USA"
+    website: str = "https://advancedphysicalmedicine.example"
+    public_base_url: str = "https://advancedphysicalmedicine.example/newsletter"
+    timezone: str = "America/Chicago"
+    language: str = "en"
+    brand_color: str = "#0f6b5c"
+    logo_url: str = ""
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    name: str = "Advanced Physical Medicine of St. Charles"
+    address: str = "news@advancedphysicalmedicine.example"
+    reply_to: str = "frontdesk@advancedphysicalmedicine.example"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    source: str = SAMPLE_FEED
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class IssueSettings:
+    articles_per_issue: int = 6
+    summary_chars: int = 240
+    first_run_window_days: int = 45
+    flood_threshold: int = 8
+    subject: str = ""
+    preheader: str = ""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    database_url: str = "sqlite:///newsletter.db"
+    outbox: str = "outbox"
+
+
+@dataclass(frozen=True)
+class Settings:
+    clinic: ClinicSettings = field(default_factory=ClinicSettings)
+    sender: SenderSettings = field(default_factory=SenderSettings)
+    feed: FeedSettings = field(default_factory=FeedSettings)
+    issue: IssueSettings = field(default_factory=IssueSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    base_dir: Path = field(default_factory=Path.cwd)
+    """Relative paths in the file (feed, database, outbox) are relative to this folder."""
+    source: str = "the bundled defaults"
+    """Where these settings came from, for messages."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic.timezone)
+
+    def path(self, value: str) -> Path:
+        return (self.base_dir / value).resolve()
+
+    @property
+    def feed_source(self) -> str:
+        """The feed as fetch takes it: a URL, or an absolute path."""
+        source = self.feed.source
+        if source == SAMPLE_FEED:
+            return str(Path(__file__).parent / "samples" / "clinic.rss.xml")
+        if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
+            return source
+        return str(self.path(source))
+
+    @property
+    def database_url(self) -> str:
+        """A relative SQLite path is made absolute against `base_dir`."""
+        url = self.store.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.path(url[len(prefix):]))
+        return url
+
+
+def load_settings(path: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Settings from `path`, else from ./newsletter.toml if present, else the defaults."""
+    cwd = cwd or Path.cwd()
+    if path is None:
+        candidate = cwd / CONFIG_FILE_NAME
+        if not candidate.exists():
+            return _validated(Settings(base_dir=cwd))
+        path = candidate
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file",
+                          hint="copy newsletter.example.toml to newsletter.toml") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    sections = {}
+    for name, value in raw.items():
+        section_type = _section_types().get(name)
+        if section_type is None:
+            raise ConfigError(f"{path}: unknown section [{name}]",
+                              hint=f"known sections: {', '.join(_section_types())}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table of keys")
+        sections[name] = _build_section(section_type, value, name, path)
+    settings = Settings(**sections, base_dir=Path(path).resolve().parent, source=str(path))
+    return _validated(settings)
+
+
+def _section_types() -> dict[str, type]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings)
+            if dataclasses.is_dataclass(hints[f.name])}
+
+
+def _build_section(section_type: type, values: dict, section: str, path: Path):
+    hints = typing.get_type_hints(section_type)
+    known = {f.name for f in dataclasses.fields(section_type)}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {section}.{key}",
+                              hint=f"[{section}] takes: {', '.join(sorted(known))}")
+        expected = hints[key]
+        if not _has_type(value, expected):
+            raise ConfigError(f"{path}: {section}.{key} must be {_type_name(expected)}, "
+                              f"not {type(value).__name__} {value!r}")
+    coerced = {k: float(v) if hints[k] is float else v for k, v in values.items()}
+    return section_type(**coerced)
+
+
+def _has_type(value, expected) -> bool:
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typing.get_origin(expected) is tuple:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if isinstance(expected, types.UnionType):
+        return any(_has_type(value, option) for option in typing.get_args(expected))
+    return isinstance(value, expected)
+
+
+def _type_name(expected) -> str:
+    return {str: "a string", int: "a whole number", float: "a number",
+            bool: "true or false"}.get(expected, str(expected))
+
+
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+def _validated(settings: Settings) -> Settings:
+    """Checks that need more than a type: each names the key it is about."""
+    where = settings.source
+
+    def fail(key: str, why: str):
+        raise ConfigError(f"{where}: {key} {why}")
+
+    try:
+        ZoneInfo(settings.clinic.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("clinic.timezone", f"is not a known time zone: {settings.clinic.timezone!r} "
+                                "(use a name like America/Chicago)")
+    if not _HEX_COLOR.match(settings.clinic.brand_color):
+        fail("clinic.brand_color", f"must be a 6-digit hex color like #0f6b5c, "
+                                   f"not {settings.clinic.brand_color!r}")
+    for key in ("website", "public_base_url", "logo_url"):
+        value = getattr(settings.clinic, key)
+        if (value or key != "logo_url") and not re.match(r"^https?://[^\s/]+", value):
+            fail(f"clinic.{key}", f"must be an absolute http(s) URL, not {value!r}")
+    for key in ("name", "postal_address"):
+        if not getattr(settings.clinic, key).strip():
+            fail(f"clinic.{key}", "must not be empty (the law asks for it in every email)"
+                 if key == "postal_address" else "must not be empty")
+    for key in ("address", "reply_to"):
+        value = getattr(settings.sender, key)
+        if (value or key == "address") and not _ADDRESS.match(value):
+            fail(f"sender.{key}", f"is not an email address: {value!r}")
+    if any(c in settings.sender.name for c in "\r\n"):
+        fail("sender.name", "must be one line")
+    bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),
+              "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000)}
+    for key, (least, most) in bounds.items():
+        value = getattr(settings.issue, key)
+        if not least <= value <= most:
+            fail(f"issue.{key}", f"must be between {least} and {most}, not {value}")
+    if not 0 < settings.feed.timeout_seconds <= 300:
+        fail("feed.timeout_seconds", "must be between 0 and 300 seconds")
+    if not settings.feed.source.strip():
+        fail("feed.source", "must name a feed URL, a file or \"sample\"")
+    return settings
