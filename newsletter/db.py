@@ -1,0 +1,103 @@
+"""The database: every table in one place, and an engine tuned for a process that may be
+killed at any moment (WAL, synchronous=NORMAL) and for connections that go stale."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, Column, DateTime, Engine, Integer, MetaData, String, Table, Text,
+                        TypeDecorator, create_engine, event)
+from sqlalchemy.exc import SQLAlchemyError
+
+from .errors import StoreError
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) too."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+feeds = Table(
+    "feeds", metadata,
+    Column("source", String(2000), primary_key=True),
+    Column("url", String(2000), nullable=False),  # where it is fetched now (after a move)
+    Column("etag", String(500)),
+    Column("last_modified", String(200)),
+    Column("retired_at", UTCDateTime()),
+    Column("retired_reason", Text),
+    Column("last_ok_at", UTCDateTime()),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+)
+
+seen_articles = Table(
+    "seen_articles", metadata,
+    Column("key", String(2000), primary_key=True),  # an article id or its normalized link
+    Column("article_id", String(2000), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("issue_slug", String(100)),  # None: known from a first run, never mailed
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+
+issues = Table(
+    "issues", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("status", String(20), nullable=False),  # draft, held, approved, sending, sent
+    Column("articles", JSON, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("preheader", Text, nullable=False),
+    Column("subject_override", Text, nullable=False, default=""),
+    Column("preheader_override", Text, nullable=False, default=""),
+    Column("html", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("warnings", JSON, nullable=False),
+    Column("held_reason", Text),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("approved_by", String(200)),
+    Column("approved_at", UTCDateTime()),
+    Column("sent_at", UTCDateTime()),
+)
+
+
+def connect(url: str) -> Engine:
+    """An engine with the tables created. SQLite gets WAL and a busy timeout so a reader
+    never blocks the sender and two processes wait for each other instead of failing."""
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ValueError, ImportError) as error:
+        raise StoreError(f"cannot use the database {url!r}: {error}",
+                         hint="set store.database_url, e.g. sqlite:///newsletter.db") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        metadata.create_all(engine)
+    except SQLAlchemyError as error:
+        raise StoreError(f"cannot open the database {url!r}: {error.__class__.__name__}: "
+                         f"{str(error.orig if hasattr(error, 'orig') else error)[:200]}",
+                         hint="check that the folder exists and is writable") from None
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,195 @@
+"""What the newsletter remembers between runs about its feed, its articles and its issues.
+
+The one open issue (not yet sent) is rebuilt on every run; once sent it is the archive.
+An issue's articles count as mailed only when the issue is marked sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+
+from . import db
+from .curate import keys_of
+from .model import Article, Image
+
+OPEN_STATUSES = ("draft", "held", "approved", "sending")
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    source: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    retired_at: datetime | None
+    retired_reason: str | None
+    consecutive_failures: int
+    last_error: str | None
+    last_ok_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredIssue:
+    id: int
+    slug: str
+    status: str
+    articles: tuple[Article, ...]
+    subject: str
+    preheader: str
+    subject_override: str
+    preheader_override: str
+    html: str
+    text: str
+    warnings: tuple[str, ...]
+    held_reason: str | None
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    sent_at: datetime | None
+
+
+class Store:
+    """A thin layer of named queries over SQLAlchemy Core; no ORM on the hot paths."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        return cls(db.connect(url))
+
+    # --- the feed ---------------------------------------------------------------------
+
+    def feed(self, source: str) -> FeedRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.feeds).where(db.feeds.c.source == source)).first()
+        return FeedRecord(**{k: row._mapping[k] for k in FeedRecord.__dataclass_fields__}) \
+            if row else None
+
+    def save_feed(self, source: str, **values) -> None:
+        with self.engine.begin() as conn:
+            _upsert_feed(conn, source, values)
+
+    def save_feed_state(self, conn, source: str, *, url: str, etag: str | None,
+                        last_modified: str | None, now: datetime) -> None:
+        """A successful fetch: remember where the feed lives now and its validators."""
+        _upsert_feed(conn, source, dict(url=url, etag=etag, last_modified=last_modified,
+                                        last_ok_at=now, consecutive_failures=0, last_error=None))
+
+    # --- articles already published -----------------------------------------------------
+
+    def seen_keys(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(db.seen_articles.c.key)).scalars())
+
+    def has_history(self) -> bool:
+        """False before the first run: nothing seen, nothing sent."""
+        with self.engine.connect() as conn:
+            seen = conn.execute(select(func.count()).select_from(db.seen_articles)).scalar()
+            sent = conn.execute(select(func.count()).select_from(db.issues)
+                                .where(db.issues.c.status == "sent")).scalar()
+        return bool(seen or sent)
+
+    def remember_articles(self, conn, articles: tuple[Article, ...], *,
+                          issue_slug: str | None, now: datetime) -> None:
+        """Never mail these again: each is remembered by its id and by its link."""
+        keyed = {key: article for article in articles for key in keys_of(article)}
+        existing = set(conn.execute(select(db.seen_articles.c.key).where(
+            db.seen_articles.c.key.in_(keyed))).scalars()) if keyed else set()
+        rows = [{"key": key, "article_id": article.id, "title": article.title,
+                 "issue_slug": issue_slug, "seen_at": now}
+                for key, article in keyed.items() if key not in existing]
+        if rows:
+            conn.execute(insert(db.seen_articles), rows)
+
+    # --- issues --------------------------------------------------------------------------
+
+    def open_issue(self) -> StoredIssue | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.issues).where(db.issues.c.status.in_(OPEN_STATUSES))
+                               .order_by(db.issues.c.id.desc())).first()
+        return _issue(row) if row else None
+
+    def issue(self, slug: str) -> StoredIssue | None:
+        return self._issue_where(db.issues.c.slug == slug)
+
+    def issue_by_id(self, issue_id: int) -> StoredIssue | None:
+        return self._issue_where(db.issues.c.id == issue_id)
+
+    def _issue_where(self, condition) -> StoredIssue | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.issues).where(condition)).first()
+        return _issue(row) if row else None
+
+    def sent_issues(self, limit: int = 50) -> list[StoredIssue]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(db.issues).where(db.issues.c.status == "sent")
+                                .order_by(db.issues.c.sent_at.desc()).limit(limit)).all()
+        return [_issue(row) for row in rows]
+
+    def free_slug(self, conn, wanted: str) -> str:
+        taken = set(conn.execute(select(db.issues.c.slug)
+                                 .where(db.issues.c.slug.like(f"{wanted}%"))).scalars())
+        slug, number = wanted, 2
+        while slug in taken:
+            slug, number = f"{wanted}-{number}", number + 1
+        return slug
+
+    def approve_issue(self, issue_id: int, *, by: str, now: datetime) -> None:
+        """Staff said yes to this content; a later change of content undoes it."""
+        with self.engine.begin() as conn:
+            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+                status="approved", approved_by=by, approved_at=now, updated_at=now))
+
+    def complete_issue(self, issue_id: int, *, now: datetime) -> None:
+        """The issue went out: it joins the archive and its articles are never mailed again."""
+        issue = self.issue_by_id(issue_id)
+        with self.engine.begin() as conn:
+            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+                status="sent", sent_at=now, updated_at=now))
+            self.remember_articles(conn, issue.articles, issue_slug=issue.slug, now=now)
+
+    def drop_open_issue(self, conn) -> None:
+        """Forget an open issue whose content no longer holds; never one being sent."""
+        conn.execute(delete(db.issues).where(db.issues.c.status.in_(("draft", "held",
+                                                                      "approved"))))
+
+
+def _upsert_feed(conn, source: str, values: dict) -> None:
+    found = conn.execute(select(db.feeds.c.source).where(db.feeds.c.source == source)).first()
+    if found:
+        conn.execute(update(db.feeds).where(db.feeds.c.source == source).values(**values))
+    else:
+        conn.execute(insert(db.feeds).values(**{"url": source, **values, "source": source}))
+
+
+def article_to_json(article: Article) -> dict:
+    data = asdict(article)
+    for key in ("published", "updated"):
+        data[key] = data[key].isoformat() if data[key] else None
+    data["categories"] = list(article.categories)
+    return data
+
+
+def article_from_json(data: dict) -> Article:
+    image = data.get("image")
+    return Article(**{**data,
+                      "published": _when(data.get("published")),
+                      "updated": _when(data.get("updated")),
+                      "categories": tuple(data.get("categories", ())),
+                      "image": Image(**image) if image else None})
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _issue(row) -> StoredIssue:
+    values = dict(row._mapping)
+    values.pop("updated_at")
+    values["articles"] = tuple(article_from_json(a) for a in values["articles"])
+    values["warnings"] = tuple(values["warnings"])
+    return StoredIssue(**values)

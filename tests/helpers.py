@@ -1,0 +1,65 @@
+"""Small builders shared by tests: the bundled feed parsed, an issue rendered and filled."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from newsletter.model import Article
+from newsletter.parse import parse_feed
+from newsletter.render import RenderedIssue, greeting, personalize, plan_issue, render_issue
+from newsletter.settings import Settings
+
+from .checklist import Expect
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "newsletter" / "samples"
+FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
+UNSUBSCRIBE_URL = "https://advancedphysicalmedicine.example/newsletter/unsubscribe/tok123"
+
+
+def sample_articles(name: str = "clinic.rss.xml") -> tuple[Article, ...]:
+    path = SAMPLES / name
+    return parse_feed(path.read_bytes(), source=str(path)).articles
+
+
+def feed_articles(name: str) -> tuple[Article, ...]:
+    path = FEEDS / name
+    return parse_feed(path.read_bytes(), source=str(path)).articles
+
+
+def rendered(articles: tuple[Article, ...], settings: Settings | None = None,
+             slug: str = "2026-11-30") -> tuple[RenderedIssue, str, Expect]:
+    """The issue for `articles`, and one subscriber's finished HTML with what it must say."""
+    settings = settings or Settings()
+    issue = plan_issue(articles, slug=slug, day=date.fromisoformat(slug[:10]),
+                       clinic_name=settings.clinic.name)
+    result = render_issue(issue, settings.clinic)
+    html = personalize(result.html, {"UNSUBSCRIBE_URL": UNSUBSCRIBE_URL,
+                                     "GREETING": greeting("Ana Lopez")}, html=True)
+    expect = Expect(subject=issue.subject, preheader=issue.preheader,
+                    unsubscribe_url=UNSUBSCRIBE_URL, web_url=result.web_url,
+                    postal_address=settings.clinic.postal_address, articles=articles)
+    return result, html, expect
+
+
+def rss(items: list[dict], *, link: str = "https://clinic.example/blog/") -> bytes:
+    """A small RSS 2.0 feed. Each item: guid, title, date (RFC 822 text) and optional summary."""
+    from xml.sax.saxutils import escape as xml_escape
+
+    entries = "".join(
+        "<item>"
+        f"<title>{xml_escape(item['title'])}</title>"
+        f"<link>{link}{item['guid']}</link>"
+        f"<guid isPermaLink=\"false\">{item['guid']}</guid>"
+        f"<pubDate>{item['date']}</pubDate>"
+        f"<description>{xml_escape(item.get('summary', 'A short teaser about ' + item['title'] + '.'))}</description>"
+        "</item>"
+        for item in items)
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Clinic blog</title><link>{link}</link>{entries}</channel></rss>").encode()
+
+
+def item(number: int, day: int, month: str = "Nov", year: int = 2026, **extra) -> dict:
+    return {"guid": f"post-{number}", "title": f"Article number {number}",
+            "date": f"{day:02d} {month} {year} 14:00:00 GMT", **extra}
