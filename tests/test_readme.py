@@ -1,0 +1,22 @@
+"""The README's two commands are the ones CI proves."""
+
+import re
+
+from .helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> list[str]:
+    first_block = re.search(r"```sh\n(.*?)```", README, re.S).group(1)
+    return [line for line in first_block.splitlines() if line and not line.startswith("#")]
+
+
+def test_the_readme_starts_with_the_run_and_the_test_commands():
+    run, *rest = commands()
+    assert run.endswith(".venv/bin/newsletter build")
+    assert rest[-1].endswith(".venv/bin/pytest")
+
+
+def test_ci_runs_the_readmes_test_command_word_for_word():
+    assert commands()[-1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
