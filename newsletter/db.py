@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import (JSON, Column, DateTime, Engine, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, create_engine, event)
+from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, TypeDecorator, create_engine, event)
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import StoreError
@@ -72,6 +72,59 @@ issues = Table(
     Column("approved_by", String(200)),
     Column("approved_at", UTCDateTime()),
     Column("sent_at", UTCDateTime()),
+)
+
+
+subscribers = Table(
+    "subscribers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),  # normalized, lowercase ASCII
+    Column("name", String(200), nullable=False, default=""),
+    Column("tags", JSON, nullable=False, default=list),
+    # pending (not yet confirmed), active, unsubscribed, bounced, complained
+    Column("status", String(20), nullable=False),
+    Column("source", String(20), nullable=False),  # import, cli, web
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Column("unsubscribed_at", UTCDateTime()),
+)
+Index("subscribers_by_status", subscribers.c.status, subscribers.c.id)
+
+deliveries = Table(
+    "deliveries", metadata,
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id"), primary_key=True),
+    Column("status", String(20), nullable=False),  # sent, failed, skipped, deferred
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error", Text),
+    Column("at", UTCDateTime(), nullable=False),
+)
+
+send_runs = Table(
+    "send_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("outcome", String(20), nullable=False),  # running, complete, paused, incomplete
+    Column("sent", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("deferred", Integer, nullable=False, default=0),
+    Column("seconds", Float, nullable=False, default=0.0),
+    Column("note", Text),
+)
+
+locks = Table(
+    "locks", metadata,
+    Column("name", String(50), primary_key=True),
+    Column("holder", String(300), nullable=False),  # pid@host and a random nonce
+    Column("pid", Integer, nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("acquired_at", UTCDateTime(), nullable=False),
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
 )
 
 
