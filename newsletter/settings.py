@@ -8,10 +8,12 @@ An unknown key or a value of the wrong type is an error that names the key and t
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -66,12 +68,43 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    """Empty: no SMTP server; messages are written as .eml files to the outbox instead."""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    timeout_seconds: float = 30.0
+    rate_per_second: float = 0.0
+    """At most this many messages a second (0: as fast as the server accepts them)."""
+    retries: int = 3
+    retry_wait_seconds: float = 2.0
+    pause_after_failures: int = 10
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """From the environment only, never from a file in the repository."""
+
+    secret_key: str = field(default="", repr=False)
+    smtp_password: str = field(default="", repr=False)
+    staff_password: str = field(default="", repr=False)
+
+
+SECRET_VARIABLES = {"secret_key": "NEWSLETTER_SECRET_KEY",
+                    "smtp_password": "NEWSLETTER_SMTP_PASSWORD",
+                    "staff_password": "NEWSLETTER_STAFF_PASSWORD"}
+
+
+@dataclass(frozen=True)
 class Settings:
     clinic: ClinicSettings = field(default_factory=ClinicSettings)
     sender: SenderSettings = field(default_factory=SenderSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
     issue: IssueSettings = field(default_factory=IssueSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = field(default_factory=Path.cwd)
     """Relative paths in the file (feed, database, outbox) are relative to this folder."""
     source: str = "the bundled defaults"
@@ -104,13 +137,26 @@ class Settings:
         return url
 
 
-def load_settings(path: Path | None = None, cwd: Path | None = None) -> Settings:
-    """Settings from `path`, else from ./newsletter.toml if present, else the defaults."""
+    def require_secret_key(self) -> str:
+        if len(self.secrets.secret_key) < 16:
+            raise ConfigError(
+                f"{SECRET_VARIABLES['secret_key']} is not set (or shorter than 16 characters)",
+                hint="it signs unsubscribe links; set it in the environment to a long random "
+                     "string, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
+        return self.secrets.secret_key
+
+
+def load_settings(path: Path | None = None, cwd: Path | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `path`, else from ./newsletter.toml if present, else the defaults;
+    secrets from `env` (the process environment unless given)."""
     cwd = cwd or Path.cwd()
+    env = os.environ if env is None else env
+    secrets = Secrets(**{key: env.get(name, "") for key, name in SECRET_VARIABLES.items()})
     if path is None:
         candidate = cwd / CONFIG_FILE_NAME
         if not candidate.exists():
-            return _validated(Settings(base_dir=cwd))
+            return _validated(Settings(base_dir=cwd, secrets=secrets))
         path = candidate
     try:
         raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
@@ -130,14 +176,15 @@ def load_settings(path: Path | None = None, cwd: Path | None = None) -> Settings
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: [{name}] must be a table of keys")
         sections[name] = _build_section(section_type, value, name, path)
-    settings = Settings(**sections, base_dir=Path(path).resolve().parent, source=str(path))
+    settings = Settings(**sections, secrets=secrets, base_dir=Path(path).resolve().parent,
+                        source=str(path))
     return _validated(settings)
 
 
 def _section_types() -> dict[str, type]:
     hints = typing.get_type_hints(Settings)
     return {f.name: hints[f.name] for f in dataclasses.fields(Settings)
-            if dataclasses.is_dataclass(hints[f.name])}
+            if dataclasses.is_dataclass(hints[f.name]) and f.name != "secrets"}
 
 
 def _build_section(section_type: type, values: dict, section: str, path: Path):
@@ -215,4 +262,14 @@ def _validated(settings: Settings) -> Settings:
         fail("feed.timeout_seconds", "must be between 0 and 300 seconds")
     if not settings.feed.source.strip():
         fail("feed.source", "must name a feed URL, a file or \"sample\"")
+    smtp = settings.smtp
+    if smtp.security not in ("starttls", "ssl", "none"):
+        fail("smtp.security", f"must be starttls, ssl or none, not {smtp.security!r}")
+    if not 0 < smtp.port < 65536:
+        fail("smtp.port", f"must be a port number, not {smtp.port}")
+    for key, least, most in (("timeout_seconds", 0.1, 600), ("rate_per_second", 0, 10000),
+                             ("retries", 0, 20), ("retry_wait_seconds", 0, 600),
+                             ("pause_after_failures", 1, 100000)):
+        if not least <= getattr(smtp, key) <= most:
+            fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
     return settings

@@ -152,6 +152,26 @@ class Store:
                 status="sent", sent_at=now, updated_at=now))
             self.remember_articles(conn, issue.articles, issue_slug=issue.slug, now=now)
 
+    def mark_sending(self, issue_id: int, *, now: datetime) -> None:
+        """From here on the issue's content is frozen: every subscriber gets the same."""
+        with self.engine.begin() as conn:
+            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+                status="sending", updated_at=now))
+
+    def start_send_run(self, issue_id: int, *, now: datetime) -> int:
+        with self.engine.begin() as conn:
+            conn.execute(update(db.send_runs).where(db.send_runs.c.outcome == "running")
+                         .values(outcome="interrupted"))  # a run that died without a word
+            return conn.execute(insert(db.send_runs).values(
+                issue_id=issue_id, started_at=now, outcome="running")).inserted_primary_key[0]
+
+    def finish_send_run(self, run_id: int, report, *, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(db.send_runs).where(db.send_runs.c.id == run_id).values(
+                finished_at=now, outcome=report.outcome, sent=report.sent,
+                failed=report.failed, skipped=report.skipped, deferred=report.deferred,
+                seconds=report.seconds, note=report.note or None))
+
     def drop_open_issue(self, conn) -> None:
         """Forget an open issue whose content no longer holds; never one being sent."""
         conn.execute(delete(db.issues).where(db.issues.c.status.in_(("draft", "held",

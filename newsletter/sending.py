@@ -1,0 +1,217 @@
+"""Send the next issue to every active subscriber, once, whatever happens on the way.
+
+The order of events is what makes it safe: take the send lock; build (or resume) the open
+issue; freeze it as "sending"; then for each subscriber the ledger has not served, check
+they are still subscribed, hand the message to the transport, and commit a ledger row
+before the next one. Only when nobody is left is the issue marked sent and its articles
+remembered. A crash anywhere leaves a state the next run simply continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .build import build_next_issue
+from .errors import NewsletterError
+from .ledger import Ledger
+from .lock import Lock
+from .message import Recipient, issue_message, recipient_fields, sample_fields
+from .settings import Settings
+from .store import Store
+from .transport import DeliveryError, Transport, TransportUnavailable
+
+HEARTBEAT_SECONDS = 10
+MAX_LISTED_FAILURES = 50
+
+
+class IssueHeld(NewsletterError):
+    """The issue waits for staff: the flood guard held it, or its schedule needs approval."""
+
+    exit_code = 4
+
+
+class SendPaused(NewsletterError):
+    """Too many failures in a row, or the server went away: stop before burning the list."""
+
+
+@dataclass
+class SendReport:
+    outcome: str  # complete, incomplete, paused, nothing new
+    slug: str = ""
+    subject: str = ""
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds > 0 else 0.0
+
+
+def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
+                    clock: Callable[[], datetime], approve_as: str = "",
+                    require_approval: bool = False, tag: str | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> SendReport:
+    """Deliver the open issue (building it first) to every active subscriber not yet served.
+
+    `approve_as`: staff approve the issue as they send it (a held issue needs this).
+    `progress(done, total)` is called after each subscriber.
+    """
+    secret = settings.require_secret_key()
+    with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
+        outcome = build_next_issue(settings, store, now=clock())
+        issue = outcome.issue
+        if issue is None:
+            return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+        _check_approval(store, issue, approve_as, require_approval, clock())
+        ledger = Ledger(store.engine, issue.id)
+        try:
+            ledger.retry_deferred()
+            total = ledger.count_remaining(tag=tag)
+            if total == 0 and issue.status != "sending":
+                raise NewsletterError("there are no active subscribers to send to",
+                                      hint="add some with `newsletter subscribers import FILE.csv`")
+            store.mark_sending(issue.id, now=clock())
+            run_id = store.start_send_run(issue.id, now=clock())
+            report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
+            started = clock()
+            try:
+                _deliver(settings, transport, ledger, lock, outcome.rendered, secret, clock,
+                         tag, total, report, progress)
+            except TransportUnavailable as error:
+                report.outcome, report.note = "paused", str(error)
+            finally:
+                report.seconds = (clock() - started).total_seconds()
+            if report.outcome != "paused":
+                left = ledger.count_remaining(tag=tag)
+                counts = ledger.counts()
+                if left == 0 and not counts.get("deferred"):
+                    store.complete_issue(issue.id, now=clock())
+                    report.outcome = "complete"
+                elif counts.get("deferred"):
+                    report.note = (f"{counts['deferred']} address(es) could not be reached for "
+                                   "now; run the send again to retry them")
+            store.finish_send_run(run_id, report, now=clock())
+        finally:
+            ledger.close()
+    if report.outcome == "paused":
+        raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
+                         f"{report.note}", hint="fix the cause, then run `newsletter send` again: "
+                                                "it resumes where it stopped")
+    return report
+
+
+def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Lock, rendered,
+             secret: str, clock, tag, total: int, report: SendReport, progress) -> None:
+    """The hot loop: per subscriber one status check, one fill, one send, one commit."""
+    template = issue_message(rendered, settings, date=clock())
+    sender = settings.sender.address
+    in_a_row = 0
+    last_beat = clock()
+    done = 0
+    for recipient in ledger.remaining(tag=tag):
+        now = clock()
+        if not ledger.still_active(recipient.id):
+            ledger.record(recipient.id, "skipped", now=now, error="unsubscribed during the send")
+            report.skipped += 1
+        else:
+            message = template.fill(recipient_fields(recipient, settings, rendered.slug,
+                                                     secret=secret))
+            try:
+                transport.send(sender, recipient.email, message,
+                               key=f"{rendered.slug}/{recipient.id:09d}")
+            except DeliveryError as error:
+                status = "failed" if error.permanent else "deferred"
+                ledger.record(recipient.id, status, now=clock(), error=str(error))
+                setattr(report, status, getattr(report, status) + 1)
+                if len(report.failures) < MAX_LISTED_FAILURES:
+                    report.failures.append((recipient.email, str(error)))
+                in_a_row += 1
+                if in_a_row >= settings.smtp.pause_after_failures:
+                    raise TransportUnavailable(
+                        f"{in_a_row} addresses failed in a row (last: {recipient.email}: {error})")
+            else:
+                ledger.record(recipient.id, "sent", now=clock())
+                report.sent += 1
+                in_a_row = 0
+        done += 1
+        if progress:
+            progress(done, total)
+        if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
+            lock.heartbeat()
+            last_beat = now
+
+
+def _check_approval(store: Store, issue, approve_as: str, require_approval: bool,
+                    now: datetime) -> None:
+    if issue.status in ("approved", "sending"):
+        return
+    if approve_as:
+        store.approve_issue(issue.id, by=approve_as, now=now)
+        return
+    if issue.status == "held":
+        raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
+                        hint="check it with `newsletter build`, then send with --approve")
+    if require_approval:
+        raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
+                        hint="approve it with `newsletter approve` or in the web preview")
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What a send would do now, for --dry-run: nothing is sent or recorded."""
+
+    slug: str
+    subject: str
+    status: str
+    total: int
+    first: tuple[str, ...]
+
+
+def plan_send(settings: Settings, store: Store, *, now: datetime, tag: str | None = None,
+              show: int = 20) -> SendPlan | None:
+    outcome = build_next_issue(settings, store, now=now)
+    if outcome.issue is None:
+        return None
+    ledger = Ledger(store.engine, outcome.issue.id)
+    try:
+        first = []
+        for recipient in ledger.remaining(tag=tag):
+            if len(first) == show:
+                break
+            first.append(recipient.email)
+        total = ledger.count_remaining(tag=tag)
+    finally:
+        ledger.close()
+    return SendPlan(outcome.issue.slug, outcome.issue.subject, outcome.issue.status, total,
+                    tuple(first))
+
+
+def send_test(settings: Settings, store: Store, transport: Transport, address: str, *,
+              now: datetime, recipient: Recipient | None = None) -> str:
+    """One copy of the next issue to `address`, exactly as subscribers get it; the ledger
+    and the issue's state are untouched. Returns the issue's slug."""
+    outcome = build_next_issue(settings, store, now=now)
+    if outcome.issue is None:
+        raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
+    rendered = outcome.rendered
+    template = issue_message(rendered, settings, date=now)
+    if recipient is not None and settings.secrets.secret_key:
+        fields = recipient_fields(recipient, settings, rendered.slug,
+                                  secret=settings.secrets.secret_key)
+    else:
+        fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
+    try:
+        transport.send(settings.sender.address, address, template.fill(fields),
+                       key=f"test/{rendered.slug}/{now:%Y%m%dT%H%M%S}-{address}")
+    except DeliveryError as error:
+        raise NewsletterError(f"the test message to {address} was refused: {error}") from None
+    finally:
+        transport.close()
+    return rendered.slug
