@@ -1,7 +1,6 @@
-"""What a schedule or cron runs: build the next issue now.
+"""What a schedule or cron runs: send the next issue now, exactly as `newsletter send` does.
 
-Until sending lands this builds the issue into out/; it will then send it, exactly as
-`newsletter send` does.
+    python send.py [--config FILE] [--approve] ...
 """
 
 import sys
@@ -9,4 +8,4 @@ import sys
 from newsletter.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(["build", *sys.argv[1:]]))
+    sys.exit(main(["send", *sys.argv[1:]]))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from . import checklist
-from .helpers import FEEDS, ROOT, item, rss
+from .helpers import FEEDS, item, rss
 
 NEWSLETTER = Path(sys.executable).parent / "newsletter"
 
@@ -79,9 +79,3 @@ def test_every_command_has_help_with_an_example(tmp_path):
     result = run("build", "--help", cwd=tmp_path)
     assert result.returncode == 0
     assert "Example:" in result.stdout and "newsletter build" in result.stdout
-
-
-def test_send_py_is_the_same_command(tmp_path):
-    result = run("--out", "out", cwd=tmp_path, command=[sys.executable, str(ROOT / "send.py")])
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "email.html").exists()

@@ -1,0 +1,87 @@
+"""A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
+
+It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
+Faults: an RCPT reply per address (4xx a number of times, or 5xx), and dropping the
+connection in the middle of chosen DATA exchanges.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+
+@dataclass
+class Faults:
+    temporary: dict[str, int] = field(default_factory=dict)  # address -> 4xx replies left
+    permanent: set[str] = field(default_factory=set)          # addresses answered 550
+    drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
+
+
+class Handler:
+    def __init__(self, faults: Faults):
+        self.faults = faults
+        self.messages: list[Received] = []
+        self.data_exchanges = 0
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        with self.lock:
+            if address in self.faults.permanent:
+                return "550 5.1.1 no such mailbox here"
+            if self.faults.temporary.get(address, 0) > 0:
+                self.faults.temporary[address] -= 1
+                return "451 4.3.0 mailbox busy, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.data_exchanges += 1
+            if self.data_exchanges in self.faults.drop_on_data:
+                server.transport.close()  # the connection dies before the reply
+                return "421 closing"
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self):
+        self.faults = Faults()
+        self.handler = Handler(self.faults)
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     decode_data=False, data_size_limit=None)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.controller.stop()
+
+    @property
+    def messages(self) -> list[Received]:
+        with self.handler.lock:
+            return list(self.handler.messages)
+
+    def count_by_recipient(self) -> Counter:
+        return Counter(r for m in self.messages for r in m.recipients)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
