@@ -28,9 +28,9 @@ MAX_CATEGORIES = 10
 def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
                summary_chars: int = 240) -> ParsedFeed:
     """`source` is the feed's address: it names the feed in messages and resolves links."""
-    headers = {"content-location": source if _is_web(source) else "",
-               "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(body, response_headers=headers)
+    parsed = _feedparser(body, content_type, "")
+    if parsed.get("version", "").startswith("atom") and _is_web(source):
+        parsed = _feedparser(body, content_type, source)
     if not parsed.get("version") and not parsed.entries:
         raise FeedError(f"{source}: not a feed: {_what_it_is(body, parsed)}",
                         hint="point feed.source at the RSS or Atom address of the blog")
@@ -57,6 +57,14 @@ def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
                       link=feed_link, articles=tuple(articles), warnings=tuple(warnings))
 
 
+def _feedparser(body: bytes, content_type: str | None, location: str):
+    """Relative addresses in Atom resolve against the document's own address (RFC 4287), so
+    only Atom is told it; RSS has no such rule, and its links resolve against the channel
+    link, which can live on another host than the feed."""
+    return feedparser.parse(body, response_headers={
+        "content-location": location, "content-type": content_type or "application/xml"})
+
+
 def _article(entry, media_alt: str, base: str, summary_chars: int, warnings: list[str],
              position: int) -> Article | None:
     title = cut(one_line(html_to_text(entry.get("title", ""))), TITLE_LIMIT)
@@ -80,7 +88,7 @@ def _article(entry, media_alt: str, base: str, summary_chars: int, warnings: lis
         summary=summary_of(content, teaser, summary_chars),
         published=published,
         updated=_date(entry, "updated"),
-        author=cut(one_line(entry.get("author", "")), 80),
+        author=cut(one_line(html_to_text(entry.get("author", ""))), 80),
         categories=_categories(entry),
         image=image,
         reading_minutes=reading_minutes(content),
@@ -91,16 +99,21 @@ def _body_and_teaser(entry, media_alt: str) -> tuple[str, str]:
     """The article's HTML (content:encoded, Atom content) and the author's teaser.
 
     feedparser files <description> and <media:description> under `summary` and plain-text
-    `content` in whichever order they come, so the image's words are told apart by value.
+    `content` in whichever order they come, so the image's words are told apart by value: by
+    their text, since feedparser keeps line breaks and escapes that the alt text has lost.
     """
     html = [c["value"] for c in entry.get("content", [])
             if c.get("value") and "html" in c.get("type", "")]
     texts = [entry.get("summary", "")] + [c["value"] for c in entry.get("content", [])
                                           if c.get("type") == "text/plain"]
-    teaser = next((t for t in texts if t and t.strip() != media_alt), "")
+    teaser = next((t for t in texts if t and _words(t) != media_alt), "")
     if html:
         return max(html, key=len), teaser
     return teaser, ""
+
+
+def _words(html: str) -> str:
+    return " ".join(html_to_text(html).split())
 
 
 def _media_descriptions(body: bytes, count: int) -> list[str]:

@@ -40,18 +40,23 @@ def safe_url(url: str | None, base: str = "") -> str | None:
     """`url` made absolute against `base` if it is a plain http(s) address, else None.
 
     Browsers ignore tabs and newlines inside a scheme ("java\\tscript:"), so they are removed
-    before the scheme is judged, never after.
+    before the scheme is judged, never after. A "%" that starts no escape is escaped itself, so
+    no address can carry a "%%NAME%%" placeholder to be filled with a subscriber's data.
     """
     if not url:
         return None
     url = re.sub(r"[\x00-\x20\x7f]", "", url.strip().replace(" ", "%20"))
+    url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
     if not url or len(url) > 2000:
         return None
     try:
+        given = urlsplit(url)
         absolute = urljoin(base, url) if base else url
         parts = urlsplit(absolute)
     except ValueError:
         return None
+    if (given.scheme or url.startswith("//")) and not given.netloc:
+        return None  # "https://" or "//" names no host; joined to the base it is the page itself
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return absolute

@@ -14,8 +14,9 @@ import lxml.html
 import regex
 
 # Elements whose text is never content: code, styling, embedded documents, form controls.
+# Not <embed>: it is empty, but lxml's HTML parser nests whatever follows it inside it.
 _DROP_WITH_CONTENT = frozenset(
-    "script style noscript template iframe frame frameset object embed applet form button "
+    "script style noscript template iframe frame frameset object applet form button "
     "input select textarea option svg math canvas audio video head title meta link base".split()
 )
 # Elements that end a line of text.
@@ -23,7 +24,9 @@ _BLOCK = frozenset(
     "p div br h1 h2 h3 h4 h5 h6 li ul ol dl dt dd tr table blockquote pre section article "
     "header footer aside nav hr figure address".split()
 )
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Hidden, or fixed over the page (a pop-up, a banner, a fake login box): never article text.
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position\s*:\s*fixed",
+                           re.I)
 # C0 (but tab and newline) and C1 controls, DEL, bidirectional overrides that reorder text
 # (a classic way to spoof a subject line) and the BOM.
 _UNWANTED_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -33,8 +36,9 @@ _PLACEHOLDER_OPENER = re.compile(r"%{2,}")
 
 
 def clean_chars(text: str) -> str:
-    """Drop control characters and placeholder openers from text that came from a feed."""
-    text = _UNWANTED_CHARS.sub(lambda m: " " if m.group() in "\x0b\x0c\x85" else "", text)
+    """Drop control characters and placeholder openers from text that came from a feed.
+    Controls that end a line (CR, VT, FF, NEL) become spaces: the words around them stay apart."""
+    text = _UNWANTED_CHARS.sub(lambda m: " " if m.group() in "\r\x0b\x0c\x85" else "", text)
     return _PLACEHOLDER_OPENER.sub("%", text)
 
 
@@ -115,17 +119,35 @@ def cut(text: str, limit: int, *, ellipsis: str = ELLIPSIS) -> str:
     sentence_cut = _last_sentence_end(text, limit)
     if sentence_cut >= limit // 2:
         return text[:sentence_cut].rstrip()
-    word_cut = text.rfind(" ", 0, room + 1)
+    word_cut = _last_space_within(text, room)
     if word_cut > 0:
-        return text[:word_cut].rstrip(" ,;:–—-") + ellipsis
+        kept = text[:word_cut].rstrip(" ,;:–—-")
+        return (kept if _is_boundary(text, len(kept)) else text[:word_cut]) + ellipsis
     return _graphemes_within(text, room) + ellipsis
 
 
 def _last_sentence_end(text: str, limit: int) -> int:
+    """Searched in the whole text: cut off at `limit`, "site.com" or '"Rest."' would seem to
+    end a sentence at the dot."""
     best = 0
-    for match in _SENTENCE_END.finditer(text, 0, limit):
+    for match in _SENTENCE_END.finditer(text):
+        if match.end() > limit:
+            break
         best = match.end()
     return best
+
+
+def _last_space_within(text: str, room: int) -> int:
+    """The last space within `room` that starts a grapheme cluster (after a prepended mark,
+    such as the Arabic number sign, a space belongs to the cluster before it)."""
+    space = text.rfind(" ", 0, room + 1)
+    while space > 0 and not _is_boundary(text, space):
+        space = text.rfind(" ", 0, space)
+    return space
+
+
+def _is_boundary(text: str, index: int) -> bool:
+    return len(_graphemes_within(text, index)) == index
 
 
 def _graphemes_within(text: str, limit: int) -> str:

@@ -1,0 +1,111 @@
+"""Article addresses: one spelling to recognise an article by, campaign tags to count readers by."""
+
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from hypothesis import given, strategies as st
+
+from newsletter.links import normalized_link, with_utm
+
+
+def tag(url):
+    return with_utm(url, source="Newsletter", medium="Email", campaign="2026-11-30-Issue")
+
+
+# --- normalized_link --------------------------------------------------------------------------
+
+def test_campaign_tags_and_fragment_do_not_change_the_article():
+    plain = normalized_link("https://ids.example/posts/tracked")
+    assert plain == "https://ids.example/posts/tracked"
+    for variant in ("https://ids.example/posts/tracked?utm_source=x&utm_medium=rss&utm_campaign=f",
+                    "https://ids.example/posts/tracked#comments",
+                    "https://ids.example/posts/tracked?UTM_Source=y#top",
+                    "https://ids.example/posts/tracked/",
+                    "HTTPS://IDS.EXAMPLE/posts/tracked?utm_content=a&utm_term=b"):
+        assert normalized_link(variant) == plain, variant
+
+
+def test_a_real_query_is_kept_in_order():
+    url = "https://clinic.example/blog?p=42&utm_source=x&lang=es"
+    assert normalized_link(url) == "https://clinic.example/blog?p=42&lang=es"
+
+
+def test_the_path_keeps_its_case_and_an_empty_path_is_the_root():
+    assert normalized_link("https://Clinic.example/Blog/Post-1") == \
+        "https://clinic.example/Blog/Post-1"
+    assert normalized_link("https://clinic.example") == "https://clinic.example/"
+    assert normalized_link("https://clinic.example/") == "https://clinic.example/"
+
+
+def test_different_articles_stay_different():
+    assert normalized_link("https://clinic.example/blog?p=1") != \
+        normalized_link("https://clinic.example/blog?p=2")
+    assert normalized_link("https://clinic.example/a") != \
+        normalized_link("https://clinic.example/b")
+
+
+@given(st.sampled_from(["x", "newsletter", "Email"]), st.sampled_from(["", "#c", "#top"]))
+def test_normalized_link_ignores_whatever_tags_were_added(value, fragment):
+    base = "https://clinic.example/blog/post?id=7"
+    assert normalized_link(f"{base}&utm_source={value}&utm_medium={value}{fragment}") == \
+        normalized_link(base)
+
+
+# --- with_utm -----------------------------------------------------------------------------------
+
+def test_tags_are_added_lowercase():
+    tagged = tag("https://clinic.example/blog/post-1")
+    assert tagged == ("https://clinic.example/blog/post-1?utm_source=newsletter"
+                      "&utm_medium=email&utm_campaign=2026-11-30-issue")
+
+
+def test_existing_query_is_kept_first_and_in_order():
+    tagged = tag("https://clinic.example/blog?p=42&lang=es")
+    assert tagged.startswith("https://clinic.example/blog?p=42&lang=es&utm_source=")
+    assert parse_qsl(urlsplit(tagged).query) == [
+        ("p", "42"), ("lang", "es"), ("utm_source", "newsletter"), ("utm_medium", "email"),
+        ("utm_campaign", "2026-11-30-issue")]
+
+
+def test_its_own_tags_are_replaced_not_repeated_other_utm_keys_kept():
+    tagged = tag("https://clinic.example/post?utm_source=facebook&UTM_MEDIUM=social"
+                 "&utm_campaign=old&utm_term=knee&id=3")
+    query = parse_qsl(urlsplit(tagged).query)
+    keys = [k.lower() for k, _ in query]
+    assert keys.count("utm_source") == keys.count("utm_medium") == keys.count("utm_campaign") == 1
+    assert dict(query) == {"utm_term": "knee", "id": "3", "utm_source": "newsletter",
+                           "utm_medium": "email", "utm_campaign": "2026-11-30-issue"}
+    assert "facebook" not in tagged and "social" not in tagged and "old" not in tagged
+
+
+def test_the_fragment_comes_last():
+    tagged = tag("https://clinic.example/post?id=3#comments")
+    assert tagged.endswith("&utm_campaign=2026-11-30-issue#comments")
+    assert urlsplit(tagged).fragment == "comments"
+    assert dict(parse_qsl(urlsplit(tagged).query))["id"] == "3"
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://clinic.example", "https://clinic.example/?utm_source="),
+    ("https://clinic.example?a=1", "https://clinic.example/?a=1&utm_source="),
+    ("https://clinic.example#top", "https://clinic.example/?utm_source="),
+])
+def test_a_url_with_no_path_gets_a_slash(url, expected):
+    assert tag(url).startswith(expected)
+
+
+def test_the_rest_of_the_address_is_untouched():
+    tagged = tag("https://Clinic.example:8443/Blog/Post-1")
+    parts = urlsplit(tagged)
+    assert (parts.scheme, parts.netloc, parts.path) == \
+        ("https", "Clinic.example:8443", "/Blog/Post-1")
+
+
+def test_tagging_twice_is_the_same_as_tagging_once():
+    once = tag("https://clinic.example/post?id=3#c")
+    assert tag(once) == once
+
+
+def test_tagged_link_still_names_the_same_article():
+    url = "https://clinic.example/blog/post?id=3#c"
+    assert normalized_link(tag(url)) == normalized_link(url)
