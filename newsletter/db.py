@@ -99,6 +99,7 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, default=1),
     Column("error", Text),
     Column("at", UTCDateTime(), nullable=False),
+    sqlite_with_rowid=False,  # one B-tree, not two: half the pages written per commit
 )
 
 send_runs = Table(

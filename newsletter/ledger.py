@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy import Engine, and_, bindparam, func, insert, select
 
 from . import db
 from .message import Recipient
@@ -17,6 +17,13 @@ from .message import Recipient
 STATUSES = ("sent", "failed", "skipped", "deferred")
 """failed: a 5xx, final. deferred: 4xx or lost connection after every retry, tried again
 by the next run. skipped: unsubscribed after the send began."""
+
+
+# The two statements of the hot loop, built once so that SQLAlchemy compiles them once.
+_STATUS_OF = select(db.subscribers.c.status).where(db.subscribers.c.id == bindparam("id"))
+_RECORD = insert(db.deliveries).values(
+    issue_id=bindparam("issue_id"), subscriber_id=bindparam("subscriber_id"),
+    status=bindparam("status"), error=bindparam("error"), at=bindparam("at"))
 
 
 class Ledger:
@@ -68,16 +75,13 @@ class Ledger:
 
     def still_active(self, subscriber_id: int) -> bool:
         """Asked right before each message: an unsubscribe lands at once, even mid-send."""
-        s = db.subscribers
-        return self.conn.execute(select(s.c.status).where(s.c.id == subscriber_id)
-                                 ).scalar() == "active"
+        return self.conn.execute(_STATUS_OF, {"id": subscriber_id}).scalar() == "active"
 
     def record(self, subscriber_id: int, status: str, *, now: datetime,
                error: str | None = None) -> None:
         """Committed before the next message goes: this row is what a resumed send trusts."""
-        self.conn.execute(insert(db.deliveries).values(
-            issue_id=self.issue_id, subscriber_id=subscriber_id, status=status, error=error,
-            at=now))
+        self.conn.execute(_RECORD, {"issue_id": self.issue_id, "subscriber_id": subscriber_id,
+                                    "status": status, "error": error, "at": now})
         self.conn.commit()
 
     def counts(self) -> dict[str, int]:
