@@ -285,7 +285,8 @@ def test_the_header_is_matched_loosely_and_other_columns_are_named_once(subs):
     ("\ufeff", "patients.csv: the file is empty"),
     ("name,address\nAna,ana@example.com\n",
      "patients.csv: no 'email' column in the first line 'name,address'"),
-    ("ana@example.com,Ana\n", "patients.csv: no 'email' column in the first line 'ana@example.com,Ana'"),
+    ("ana@example.com,Ana\n",
+     "patients.csv: no 'email' column in the first line 'ana@example.com,Ana'"),
 ])
 def test_a_file_without_an_email_column_is_one_clear_error(subs, text, message):
     with pytest.raises(SubscriberError) as error:
