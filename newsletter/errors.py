@@ -29,3 +29,8 @@ class FeedGone(FeedError):
 
 class StoreError(NewsletterError):
     """The database could not be opened or holds something unexpected."""
+
+
+class SubscriberError(NewsletterError):
+    """A subscriber operation that cannot be done: a bad address, a suppressed address,
+    an unreadable import file."""
