@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .addresses import InvalidValue, normalize_address
 from .build import build_next_issue
 from .errors import NewsletterError
 from .ledger import Ledger
@@ -20,6 +21,7 @@ from .lock import Lock
 from .message import Recipient, issue_message, recipient_fields, sample_fields
 from .settings import Settings
 from .store import Store
+from .subscribers import Subscribers
 from .transport import DeliveryError, Transport, TransportUnavailable
 
 HEARTBEAT_SECONDS = 10
@@ -194,17 +196,23 @@ def plan_send(settings: Settings, store: Store, *, now: datetime, tag: str | Non
 
 
 def send_test(settings: Settings, store: Store, transport: Transport, address: str, *,
-              now: datetime, recipient: Recipient | None = None) -> str:
+              now: datetime) -> str:
     """One copy of the next issue to `address`, exactly as subscribers get it; the ledger
-    and the issue's state are untouched. Returns the issue's slug."""
+    and the issue's state are untouched. A subscriber's copy carries their own working
+    unsubscribe link; anyone else's a harmless sample. Returns the issue's slug."""
+    try:
+        address = normalize_address(address)
+    except InvalidValue as error:
+        raise NewsletterError(f"cannot send a test to {address!r}: {error}") from None
     outcome = build_next_issue(settings, store, now=now)
     if outcome.issue is None:
         raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
     rendered = outcome.rendered
     template = issue_message(rendered, settings, date=now)
-    if recipient is not None and settings.secrets.secret_key:
-        fields = recipient_fields(recipient, settings, rendered.slug,
-                                  secret=settings.secrets.secret_key)
+    subscriber = Subscribers(store.engine).by_email(address)
+    if subscriber is not None and settings.secrets.secret_key:
+        fields = recipient_fields(Recipient(subscriber.id, subscriber.email, subscriber.name),
+                                  settings, rendered.slug, secret=settings.secrets.secret_key)
     else:
         fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
     try:

@@ -240,6 +240,24 @@ def test_test_copy_touches_neither_ledger_nor_issue(tmp_path, smtp):
     assert send(settings, store).sent == 2
 
 
+def test_a_subscribers_test_copy_carries_their_own_unsubscribe_link(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    [staff_id] = add_subscribers(store, [("staff@clinic.example", "Dana")])
+    send_test(settings, store, SmtpTransport.from_settings(settings), " Staff@Clinic.example ",
+              now=now())
+    message = parsed(smtp.messages[0])
+    token = re.search(r"/unsubscribe/([^>]+)>", message["List-Unsubscribe"]).group(1)
+    assert subscriber_of(SECRET, token) == staff_id
+    assert "Hi Dana," in message.get_body(("plain",)).get_content()
+
+
+def test_a_test_copy_to_a_bad_address_is_a_clear_error(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    with pytest.raises(NewsletterError, match="cannot send a test to 'not-an-address'"):
+        send_test(settings, store, SmtpTransport.from_settings(settings), "not-an-address",
+                  now=now())
+
+
 def test_dry_run_shows_who_would_get_what_and_records_nothing(tmp_path, smtp):
     settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
     add_subscribers(store, numbered(30))
