@@ -60,9 +60,14 @@ def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
 def _feedparser(body: bytes, content_type: str | None, location: str):
     """Relative addresses in Atom resolve against the document's own address (RFC 4287), so
     only Atom is told it; RSS has no such rule, and its links resolve against the channel
-    link, which can live on another host than the feed."""
-    return feedparser.parse(body, response_headers={
-        "content-location": location, "content-type": content_type or "application/xml"})
+    link, which can live on another host than the feed.
+
+    feedparser's own HTML sanitizing and link rewriting inside content are off: content is
+    reduced to text here and never shown as markup, and the only addresses taken from it
+    (images) are resolved where they are taken. That is over half of feedparser's time."""
+    return feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False,
+                            response_headers={"content-location": location,
+                                              "content-type": content_type or "application/xml"})
 
 
 def _article(entry, media_alt: str, base: str, summary_chars: int, warnings: list[str],
@@ -75,24 +80,35 @@ def _article(entry, media_alt: str, base: str, summary_chars: int, warnings: lis
                         f"({entry.get('link') or 'none given'!s:.80}) and was left out")
         return None
     content, teaser = _body_and_teaser(entry, media_alt)
+    text = html_to_text(content)
     published = _date(entry, "published") or _date(entry, "updated")
     if published is None:
         raw = dict.get(entry, "published") or dict.get(entry, "updated")
         if raw:
             warnings.append(f"article {name} has a date that cannot be read: {raw!r:.60}")
-    image = with_alt(_lead_image(entry, content, url, media_alt), title or "Article image")
+    image = with_alt(_lead_image(entry, content, _content_base(entry, url), media_alt),
+                     title or "Article image")
     return Article(
         id=_stable_id(entry, url, title, content),
         title=title or "Untitled article",
         url=url,
-        summary=summary_of(content, teaser, summary_chars),
+        summary=summary_of(text, html_to_text(teaser), summary_chars),
         published=published,
         updated=_date(entry, "updated"),
         author=cut(one_line(html_to_text(entry.get("author", ""))), 80),
         categories=_categories(entry),
         image=image,
-        reading_minutes=reading_minutes(content),
+        reading_minutes=reading_minutes(text),
     )
+
+
+def _content_base(entry, article_url: str) -> str:
+    """Where relative addresses inside the content point from: the content's xml:base when
+    the feed gives one, else the article's own page."""
+    for content in entry.get("content", []):
+        if "html" in content.get("type", "") and content.get("base"):
+            return safe_url(content["base"], article_url) or article_url
+    return article_url
 
 
 def _body_and_teaser(entry, media_alt: str) -> tuple[str, str]:

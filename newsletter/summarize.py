@@ -11,17 +11,15 @@ import lxml.etree
 import lxml.html
 
 from .model import Image
-from .text import cut, html_to_text, is_hidden, one_line, words
+from .text import cut, is_hidden, one_line, words
 
 WORDS_PER_MINUTE = 230
 _TINY = 2  # an image this many pixels or fewer across is a tracking pixel, not a picture
 
 
-def summary_of(content_html: str, teaser_html: str, limit: int) -> str:
+def summary_of(content: str, teaser: str, limit: int) -> str:
     """The author's teaser when the feed has one of its own, else the article's opening
-    prose, as one paragraph cut at a sentence (else word) boundary."""
-    teaser = html_to_text(teaser_html)
-    content = html_to_text(content_html)
+    prose, as one paragraph cut at a sentence (else word) boundary. Both are text."""
     source = teaser if teaser and not content.startswith(teaser[:60]) else content
     lines = source.split("\n")
     prose = [line for line in lines if _SENTENCE_LIKE.search(line)]
@@ -32,8 +30,8 @@ def summary_of(content_html: str, teaser_html: str, limit: int) -> str:
 _SENTENCE_LIKE = re.compile(r"[.!?…:;\"”’)]\s*$")
 
 
-def reading_minutes(content_html: str) -> int:
-    return max(1, math.ceil(words(html_to_text(content_html)) / WORDS_PER_MINUTE))
+def reading_minutes(text: str) -> int:
+    return max(1, math.ceil(words(text) / WORDS_PER_MINUTE))
 
 
 def safe_url(url: str | None, base: str = "") -> str | None:
