@@ -111,40 +111,58 @@ def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
 
 def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Lock, rendered,
              secret: str, clock, tag, total: int, report: SendReport, progress) -> None:
-    """The hot loop: per subscriber one status check, one fill, one send, one commit."""
+    """The hot loop. While the server digests one message, the next subscriber's status is
+    checked and their message filled; the ledger row of each message is committed before
+    the next message is handed over."""
     template = issue_message(rendered, settings, date=clock())
     sender = settings.sender.address
-    in_a_row = 0
+    recipients = ledger.remaining(tag=tag)
+    done = in_a_row = 0
     last_beat = clock()
-    done = 0
-    for recipient in ledger.remaining(tag=tag):
-        now = clock()
-        if not ledger.still_active(recipient.id):
-            ledger.record(recipient.id, "skipped", now=now, error="unsubscribed during the send")
-            report.skipped += 1
-        else:
-            message = template.fill(recipient_fields(recipient, settings, rendered.slug,
-                                                     secret=secret))
-            try:
-                transport.send(sender, recipient.email, message,
-                               key=f"{rendered.slug}/{recipient.id:09d}")
-            except DeliveryError as error:
-                status = "failed" if error.permanent else "deferred"
-                ledger.record(recipient.id, status, now=clock(), error=str(error))
-                setattr(report, status, getattr(report, status) + 1)
-                if len(report.failures) < MAX_LISTED_FAILURES:
-                    report.failures.append((recipient.email, str(error)))
-                in_a_row += 1
-                if in_a_row >= settings.smtp.pause_after_failures:
-                    raise TransportUnavailable(
-                        f"{in_a_row} addresses failed in a row (last: {recipient.email}: {error})")
-            else:
-                ledger.record(recipient.id, "sent", now=clock())
-                report.sent += 1
-                in_a_row = 0
+
+    def advance() -> None:
+        nonlocal done
         done += 1
         if progress:
             progress(done, total)
+
+    def prepare() -> tuple[Recipient, bytes] | None:
+        """The next subscriber still subscribed, and their message; those who left since
+        the send began are recorded as skipped on the way."""
+        for recipient in recipients:
+            if ledger.still_active(recipient.id):
+                fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
+                return recipient, template.fill(fields)
+            ledger.record(recipient.id, "skipped", now=clock(), error="unsubscribed mid-send")
+            report.skipped += 1
+            advance()
+        return None
+
+    current = prepare()
+    while current is not None:
+        recipient, message = current
+        upcoming: list = []
+        try:
+            transport.send(sender, recipient.email, message,
+                           key=f"{rendered.slug}/{recipient.id:09d}",
+                           meanwhile=lambda: upcoming.append(prepare()))
+        except DeliveryError as error:
+            status = "failed" if error.permanent else "deferred"
+            ledger.record(recipient.id, status, now=clock(), error=str(error))
+            setattr(report, status, getattr(report, status) + 1)
+            if len(report.failures) < MAX_LISTED_FAILURES:
+                report.failures.append((recipient.email, str(error)))
+            in_a_row += 1
+            if in_a_row >= settings.smtp.pause_after_failures:
+                raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
+                                           f"(last: {recipient.email}: {error})") from None
+        else:
+            ledger.record(recipient.id, "sent", now=clock())
+            report.sent += 1
+            in_a_row = 0
+        advance()
+        current = upcoming[0]
+        now = clock()
         if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
             lock.heartbeat()
             last_beat = now

@@ -34,9 +34,16 @@ class TransportUnavailable(NewsletterError):
     """Nothing can be sent right now (server down, login refused): the send pauses."""
 
 
+Meanwhile = Callable[[], None] | None
+"""Work to do while the server digests a message (preparing the next one): on a two-core
+machine it runs while the server works, instead of after."""
+
+
 class Transport(Protocol):
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
-        """Deliver or raise DeliveryError. `key` names the message uniquely and stably."""
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
+             meanwhile: Meanwhile = None) -> None:
+        """Deliver or raise DeliveryError. `key` names the message uniquely and stably;
+        `meanwhile` is called once, whatever happens."""
 
     def close(self) -> None: ...
 
@@ -48,7 +55,8 @@ class OutboxTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
+             meanwhile: Meanwhile = None) -> None:
         path = self.folder / (re.sub(r"[^\w.-]", "_", key) + ".eml")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -58,6 +66,9 @@ class OutboxTransport:
         except OSError as error:
             raise TransportUnavailable(f"cannot write to the outbox {self.folder}: {error}",
                                        hint="check the store.outbox folder") from None
+        finally:
+            if meanwhile:
+                meanwhile()
 
     def close(self) -> None:
         pass
@@ -89,11 +100,20 @@ class SmtpTransport:
     def where(self) -> str:
         return f"{self.host}:{self.port}"
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
+             meanwhile: Meanwhile = None) -> None:
         self._wait_for_slot()
+        meanwhile = _once(meanwhile)
+        try:
+            self._send_with_retries(sender, recipient, _data_phase(message), meanwhile)
+        finally:
+            meanwhile()  # if the message never reached the data phase
+
+    def _send_with_retries(self, sender: str, recipient: str, data: bytes,
+                           meanwhile: Callable[[], None]) -> None:
         for attempt in range(self.retries + 1):
             try:
-                self._connection().sendmail(sender, [recipient], message)
+                self._transaction(self._connection(), sender, recipient, data, meanwhile)
                 return
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = error.recipients.get(recipient, (450, b"refused"))
@@ -109,6 +129,31 @@ class SmtpTransport:
             if failure.permanent or attempt == self.retries:
                 raise failure
             self.sleep(self.retry_wait * 2 ** attempt)
+
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes,
+                     meanwhile: Callable[[], None]) -> None:
+        """smtplib's sendmail for one recipient, with `meanwhile` run between handing over
+        the data and reading the server's verdict on it."""
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, reply)
+        smtp.send(data)
+        meanwhile()
+        code, reply = smtp.getreply()
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, reply)
 
     def close(self) -> None:
         if self._smtp is not None:
@@ -167,6 +212,26 @@ class SmtpTransport:
             self.sleep(self._next_slot - now)
             now = self._next_slot
         self._next_slot = now + self.interval
+
+
+def _once(function: Meanwhile) -> Callable[[], None]:
+    called = False
+
+    def call() -> None:
+        nonlocal called
+        if function is not None and not called:
+            called = True
+            function()
+
+    return call
+
+
+def _data_phase(message: bytes) -> bytes:
+    """The message as the DATA phase carries it: leading dots doubled, ending in CRLF.CRLF."""
+    quoted = re.sub(rb"(?m)^\.", b"..", message)
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    return quoted + b".\r\n"
 
 
 def transport_for(settings: Settings) -> Transport:
