@@ -29,3 +29,8 @@ class FeedGone(FeedError):
 
 class StoreError(NewsletterError):
     """The database could not be opened or holds something unexpected."""
+
+
+class TemplateError(NewsletterError):
+    """A template the clinic edited cannot be used; the message names the file."""
+
