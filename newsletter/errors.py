@@ -34,3 +34,6 @@ class StoreError(NewsletterError):
 class TemplateError(NewsletterError):
     """A template the clinic edited cannot be used; the message names the file."""
 
+
+class NotFound(NewsletterError):
+    """Something asked for by name (a platform, an article, an issue) is not there."""
