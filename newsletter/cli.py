@@ -177,9 +177,6 @@ def social(settings: Settings, article_id: str | None, latest: bool,
     Example:
       newsletter social --latest --platform bluesky
     """
-    if article_id and latest:
-        raise NewsletterError("--article and --latest choose articles in two ways",
-                              hint="give one of them")
     platforms = platform_names(platform_name)
     store = Store.open(settings.database_url)
     issue = store.open_issue() or next(iter(store.sent_issues(limit=1)), None)

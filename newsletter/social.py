@@ -5,7 +5,7 @@ too, so that the CLI stays a few lines."""
 from __future__ import annotations
 
 from .counting import PLATFORMS, utf8_bytes
-from .errors import NotFound
+from .errors import NewsletterError, NotFound
 from .links import article_slug
 from .model import Article
 from .snippets import Snippet
@@ -28,6 +28,9 @@ def platform_names(name: str | None) -> tuple[str, ...]:
 def choose_articles(articles: tuple[Article, ...], *, article_id: str | None = None,
                     latest: bool = False) -> tuple[Article, ...]:
     """The article with this id (or address, or slug), the newest one, or all of them."""
+    if article_id and latest:
+        raise NewsletterError("--article and --latest choose articles in two ways",
+                              hint="give one of them")
     if article_id:
         found = [a for a in articles
                  if article_id in (a.id, a.url, article_slug(a.url, a.title))]
