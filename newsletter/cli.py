@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 import traceback
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -151,8 +152,10 @@ def _print_summary(outcome: BuildOutcome, written: list[Path], snippets: list[Sn
         click.secho("  HELD for staff: it will not be sent without approval.", fg="yellow")
     click.echo(f"  Social: {len(snippets)} snippets ({len(issue.articles)} article(s) on "
                f"{len({s.platform for s in snippets})} platforms), each within its limit")
+    noted = Counter((s.platform, note) for s in snippets for note in s.notes)
     _print_warnings(outcome.warnings + tuple(
-        f"{s.platform} snippet of {s.article_id}: {note}" for s in snippets for note in s.notes))
+        f"{platform} snippet of {count} article(s): {note}"
+        for (platform, note), count in noted.items()))
     emails = [p for p in written if p.parent.name != "social"]
     lead = [p for p in written if p.parent.name == "social"]
     click.echo(f"  Wrote {', '.join(str(p) for p in emails)}"

@@ -256,5 +256,5 @@ def _notes(platform: Platform, article: Article, link: str, in_text: bool) -> tu
         notes.append("the link does not fit in the text: post it as the link card or in a "
                      "first comment")
     if platform.name == "instagram" and article.image is None:
-        notes.append("Instagram needs an image, and this article has none")
+        notes.append("Instagram needs an image; the article has none")
     return tuple(notes)

@@ -202,7 +202,7 @@ def test_an_article_without_image_or_categories_makes_plain_snippets():
         assert snippet.image_url == "" and snippet.hashtags == ()
         assert fits(PLATFORMS[snippet.platform], snippet.text)
     assert compose(article, PLATFORMS["instagram"], clinic_name=CLINIC).notes == (
-        "Instagram needs an image, and this article has none",)
+        "Instagram needs an image; the article has none",)
 
 
 @pytest.fixture
