@@ -115,6 +115,7 @@ class Platform:
     """False: the link goes in a field of its own (the bio, a button), never in the text."""
     byte_limit: int | None = None
     invalid_chars: str = ""
+    max_links: int | None = None
 
 
 PLATFORMS: dict[str, Platform] = {p.name: p for p in (
@@ -130,7 +131,7 @@ PLATFORMS: dict[str, Platform] = {p.name: p for p in (
              "graphemes (and at most 3,000 UTF-8 bytes), links in full", 3, True,
              byte_limit=3_000),
     Platform("threads", "Threads", 500, threads_length,
-             "characters, emoji by their UTF-8 bytes, links in full", 1, True),
+             "characters, emoji by their UTF-8 bytes, links in full", 1, True, max_links=5),
     Platform("google_business", "Google Business Profile", 1_500, utf16_units,
              "characters (UTF-16)", 0, False),
 )}
@@ -146,5 +147,7 @@ def within_limits(platform: Platform, text: str) -> bool:
     if any(char in text for char in platform.invalid_chars):
         return False
     if platform.byte_limit is not None and utf8_bytes(text) > platform.byte_limit:
+        return False
+    if platform.max_links is not None and len(scheme_links(text)) > platform.max_links:
         return False
     return platform.length(text) <= platform.limit

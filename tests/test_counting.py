@@ -89,6 +89,12 @@ def test_threads_counts_emoji_by_their_utf8_bytes():
     assert threads_length("腰痛 " + FLAG_US) == 3 + 8
 
 
+def test_threads_takes_at_most_five_links():
+    threads = PLATFORMS["threads"]
+    assert fits(threads, " ".join(f"https://clinic.com/{n}" for n in range(5)))
+    assert not fits(threads, " ".join(f"https://clinic.com/{n}" for n in range(6)))
+
+
 def test_utf16_platforms_count_astral_characters_twice():
     assert utf16_units("a\U0001F637") == 3
     assert PLATFORMS["facebook"].length(FAMILY) == 11
