@@ -12,17 +12,20 @@ import getpass
 import json
 import sys
 import traceback
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from .build import BuildOutcome, build_next_issue
-from .errors import NewsletterError, SubscriberError
+from .errors import NewsletterError, NotFound, SubscriberError
 from .message import sample_fields
 from .render import GMAIL_CLIP_BYTES, personalize
 from .sending import SendPlan, SendReport, plan_send, send_next_issue, send_test
 from .settings import Settings, load_settings
+from .snippets import Snippet, compose_all
+from .social import choose_articles, listing, platform_names, snippets_document
 from .store import Store
 from .subscribers import STATUSES, ImportReport, Subscriber, Subscribers, read_csv_file
 from .transport import describe, transport_for
@@ -71,7 +74,8 @@ def main():
 @common_options
 @click.option("--feed", help="Feed URL or file to use instead of feed.source.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
-              show_default=True, help="Folder for email.html, email.txt and issue.json.")
+              show_default=True,
+              help="Folder for email.html, email.txt, issue.json, social.json and social/.")
 @click.option("--subject", default="", help="Use this subject instead of the derived one.")
 @click.option("--preheader", default="", help="Use this preheader instead of the derived one.")
 def build(settings: Settings, feed: str | None, out_dir: Path, subject: str, preheader: str):
@@ -91,8 +95,9 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str, pre
         click.echo(f"Nothing new in {outcome.feed_url}: no issue was built.")
         _print_warnings(outcome.warnings)
         return
-    written = write_issue_files(outcome, settings, out_dir)
-    _print_summary(outcome, written)
+    snippets = compose_all(outcome.issue.articles, clinic_name=settings.clinic.name)
+    written = write_issue_files(outcome, settings, out_dir, snippets)
+    _print_summary(outcome, written, snippets)
 
 
 @main.command()
@@ -187,11 +192,14 @@ def _print_report(report: SendReport, transport) -> None:
         click.secho(f"  {report.note}", fg="yellow")
 
 
-def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path) -> list[Path]:
-    """The issue as a sample subscriber gets it, plus what staff need to check it."""
+def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
+                      snippets: list[Snippet]) -> list[Path]:
+    """The issue as a sample subscriber gets it, plus what staff need to check it: the
+    email, its summary, every social snippet, and the lead article's ready to paste."""
     rendered, issue = outcome.rendered, outcome.issue
     fields = sample_fields(settings, issue.slug)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "social").mkdir(parents=True, exist_ok=True)
+    lead = issue.articles[0].id
     files = {
         "email.html": personalize(rendered.html, fields, html=True),
         "email.txt": personalize(rendered.text, fields, html=False),
@@ -209,13 +217,17 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path) 
                          for a in issue.articles],
             "warnings": list(outcome.warnings),
         }, indent=2, ensure_ascii=False) + "\n",
+        "social.json": json.dumps(snippets_document(issue.slug, issue.articles, snippets),
+                                  indent=2, ensure_ascii=False) + "\n",
+        **{f"social/{s.platform}.txt": s.text + "\n" for s in snippets if s.article_id == lead},
     }
     for name, content in files.items():
         (out_dir / name).write_text(content, encoding="utf-8")
     return [out_dir / name for name in files]
 
 
-def _print_summary(outcome: BuildOutcome, written: list[Path]) -> None:
+def _print_summary(outcome: BuildOutcome, written: list[Path], snippets: list[Snippet]
+                   ) -> None:
     issue, size = outcome.issue, len(outcome.rendered.html.encode())
     click.echo(f"Issue {issue.slug} ({issue.status}): {issue.subject}")
     click.echo(f"  {len(issue.articles)} article(s):")
@@ -226,8 +238,46 @@ def _print_summary(outcome: BuildOutcome, written: list[Path]) -> None:
                f"limit: {verdict}")
     if issue.status == "held":
         click.secho("  HELD for staff: it will not be sent without approval.", fg="yellow")
-    _print_warnings(outcome.warnings)
-    click.echo(f"  Wrote {', '.join(str(p) for p in written)}")
+    click.echo(f"  Social: {len(snippets)} snippets ({len(issue.articles)} article(s) on "
+               f"{len({s.platform for s in snippets})} platforms), each within its limit")
+    noted = Counter((s.platform, note) for s in snippets for note in s.notes)
+    _print_warnings(outcome.warnings + tuple(
+        f"{platform} snippet of {count} article(s): {note}"
+        for (platform, note), count in noted.items()))
+    emails = [p for p in written if p.parent.name != "social"]
+    lead = [p for p in written if p.parent.name == "social"]
+    click.echo(f"  Wrote {', '.join(str(p) for p in emails)}"
+               + (f" and {len(lead)} lead snippets in {lead[0].parent}/" if lead else ""))
+
+
+@main.command()
+@common_options
+@click.option("--article", "article_id",
+              help="Only the article with this id, address or slug (its address's last part).")
+@click.option("--latest", is_flag=True, help="Only the newest article.")
+@click.option("--platform", "platform_name",
+              help="Only this platform: x, facebook, linkedin, instagram, mastodon, bluesky, "
+                   "threads or google_business [default: all].")
+def social(settings: Settings, article_id: str | None, latest: bool,
+           platform_name: str | None):
+    """Print the social snippets of the open issue (else the last one sent), to copy.
+
+    Each comes with its count as the platform counts it, and its limit.
+
+    \b
+    Example:
+      newsletter social --latest --platform bluesky
+    """
+    platforms = platform_names(platform_name)
+    store = Store.open(settings.database_url)
+    issue = store.open_issue() or next(iter(store.sent_issues(limit=1)), None)
+    if issue is None:
+        raise NotFound("there is no issue yet", hint="run `newsletter build` first")
+    for article in choose_articles(issue.articles, article_id=article_id, latest=latest):
+        click.echo(f"=== {article.title} ({article.id}) ===\n")
+        for snippet in compose_all((article,), clinic_name=settings.clinic.name,
+                                   platforms=platforms):
+            click.echo(listing(snippet))
 
 
 def _print_warnings(warnings: tuple[str, ...]) -> None:

@@ -34,3 +34,11 @@ class StoreError(NewsletterError):
 class SubscriberError(NewsletterError):
     """A subscriber operation that cannot be done: a bad address, a suppressed address,
     an unreadable import file."""
+
+
+class TemplateError(NewsletterError):
+    """A template the clinic edited cannot be used; the message names the file."""
+
+
+class NotFound(NewsletterError):
+    """Something asked for by name (a platform, an article, an issue) is not there."""

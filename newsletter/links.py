@@ -3,7 +3,10 @@ readers by, neither of which may lose the query or the fragment the clinic put t
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+import regex
 
 
 def normalized_link(url: str) -> str:
@@ -25,3 +28,35 @@ def with_utm(url: str, *, source: str, medium: str, campaign: str) -> str:
               ("utm_campaign", campaign.lower())]
     return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query),
                        parts.fragment))
+
+
+# Kept as they are in a path, query or fragment: the reserved delimiters, "%" of an existing
+# escape, and the unreserved marks. Everything else (spaces, ", <, >, non-ASCII) is encoded.
+_URL_SAFE = "/?:@!$&'()*+,;=%-._~"
+
+
+def ascii_url(url: str) -> str:
+    """`url` with every character outside ASCII (and spaces, double quotes, angle brackets) in
+    its path, query and fragment percent-encoded: every platform links such a URL to its end,
+    where many stop at the first character they do not expect. The host is left as it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, quote(parts.path, safe=_URL_SAFE),
+                       quote(parts.query, safe=_URL_SAFE), quote(parts.fragment, safe=_URL_SAFE)))
+
+
+def article_slug(url: str, title: str) -> str:
+    """Names an article in campaign tags: the last segment of its address ("back-pain" in
+    /blog/back-pain/), else its title, as lowercase words joined by hyphens."""
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        path = ""
+    segments = [segment for segment in path.split("/") if segment.strip()]
+    base = re.sub(r"\.(?:html?|php|aspx?)$", "", segments[-1], flags=re.I) if segments else ""
+    slug = "-".join(regex.findall(r"[\p{L}\p{Nd}]+", base.lower()))
+    if not slug:
+        slug = "-".join(regex.findall(r"[\p{L}\p{Nd}]+", title.lower()))
+    return slug[:80].strip("-") or "article"

@@ -24,7 +24,7 @@ def test_build_on_the_bundled_defaults_writes_the_issue(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "3 article(s)" in result.stdout
     assert re.search(r"HTML \d+\.\d KB of Gmail's 102 KB clip limit: fits", result.stdout)
-    assert "Wrote out/email.html, out/email.txt, out/issue.json" in result.stdout
+    assert "Wrote out/email.html, out/email.txt, out/issue.json, out/social.json" in result.stdout
     issue = json.loads((tmp_path / "out" / "issue.json").read_text())
     html = (tmp_path / "out" / "email.html").read_text()
     text = (tmp_path / "out" / "email.txt").read_text()
@@ -75,7 +75,74 @@ def test_no_hostile_or_odd_feed_makes_a_traceback(tmp_path, name):
         assert checklist.item_5(html, None) == []  # no script, handlers or javascript: URLs
 
 
-def test_every_command_has_help_with_an_example(tmp_path):
-    result = run("build", "--help", cwd=tmp_path)
+@pytest.mark.parametrize("command", ["build", "social", "send", "subscribers import"])
+def test_every_command_has_help_with_an_example(tmp_path, command):
+    result = run(*command.split(), "--help", cwd=tmp_path)
     assert result.returncode == 0
-    assert "Example:" in result.stdout and "newsletter build" in result.stdout
+    assert re.search(r"Examples?:", result.stdout) and f"newsletter {command}" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One build of the bundled feed, shared by the tests that only read what it left."""
+    folder = tmp_path_factory.mktemp("built")
+    result = run("build", "--out", "out", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder, result.stdout
+
+
+def test_build_writes_every_snippet_and_the_lead_articles_files(built):
+    tmp_path, stdout = built
+    assert "Social: 24 snippets (3 article(s) on 8 platforms)" in stdout
+    assert "8 lead snippets in out/social/" in stdout
+    social = json.loads((tmp_path / "out" / "social.json").read_text(encoding="utf-8"))
+    issue = json.loads((tmp_path / "out" / "issue.json").read_text(encoding="utf-8"))
+    assert [a["id"] for a in social["articles"]] == [a["id"] for a in issue["articles"]]
+    platforms = list(social["platforms"])
+    assert len(platforms) == 8
+    for article in social["articles"]:
+        assert [s["platform"] for s in article["snippets"]] == platforms
+        for snippet in article["snippets"]:
+            assert 0 < snippet["length"] <= snippet["limit"]
+            assert snippet["image"].startswith("https://") and snippet["alt"]
+            assert "utm_source=" + snippet["platform"] in snippet["link"]
+    lead = {s["platform"]: s for s in social["articles"][0]["snippets"]}
+    assert "api_text" in lead["linkedin"] and lead["bluesky"]["facets"]
+    assert lead["bluesky"]["bytes"] <= lead["bluesky"]["byte_limit"] == 3000
+    for name in platforms:
+        written = (tmp_path / "out" / "social" / f"{name}.txt").read_text(encoding="utf-8")
+        assert written == lead[name]["text"] + "\n"
+
+
+def test_social_prints_the_latest_articles_snippet_within_its_limit(built):
+    result = run("social", "--latest", "--platform", "x", cwd=built[0])
+    assert result.returncode == 0, result.stderr
+    header = re.search(r"^--- X · (\d+)/280 ---$", result.stdout, re.M)
+    assert header and int(header.group(1)) <= 280
+    assert "Can Acupuncture Help With Back Pain?" in result.stdout
+    assert "utm_source=x&utm_medium=social" in result.stdout
+    assert "--- Facebook" not in result.stdout
+
+
+def test_social_picks_an_article_by_its_slug_and_prints_every_platform(built):
+    result = run("social", "--article", "preventing-football-injuries", cwd=built[0])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("=== ") == 1 and "How to Prevent Football Injuries" in result.stdout
+    assert len(re.findall(r"^--- .+ · \d+/\d+ ---$", result.stdout, re.M)) == 8
+    assert "link (bio): https://" in result.stdout and "link (button): https://" in result.stdout
+
+
+def test_social_with_an_unknown_article_is_one_clear_line(built):
+    result = run("social", "--article", "no-such-article", cwd=built[0])
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    first, hint = result.stderr.splitlines()
+    assert first == "error: no article 'no-such-article' in this issue"
+    assert hint.startswith("hint: its articles are: https://")
+
+
+def test_social_before_any_issue_says_to_build_first(tmp_path):
+    result = run("social", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == ["error: there is no issue yet",
+                                          "hint: run `newsletter build` first"]

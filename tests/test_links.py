@@ -1,11 +1,12 @@
-"""Article addresses: one spelling to recognise an article by, campaign tags to count readers by."""
+"""Article addresses: one spelling to recognise an article by, campaign tags to count readers by,
+ASCII to their very end for posting, and a slug to name them by."""
 
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from hypothesis import given, strategies as st
 
-from newsletter.links import normalized_link, with_utm
+from newsletter.links import article_slug, ascii_url, normalized_link, with_utm
 
 
 def tag(url):
@@ -109,3 +110,28 @@ def test_tagging_twice_is_the_same_as_tagging_once():
 def test_tagged_link_still_names_the_same_article():
     url = "https://clinic.example/blog/post?id=3#c"
     assert normalized_link(tag(url)) == normalized_link(url)
+
+
+
+def test_ascii_url_encodes_what_a_platform_would_stop_at_and_keeps_the_rest():
+    assert ascii_url("https://clinic.example/blog/über uns/腰痛?q=ä b#top note") == (
+        "https://clinic.example/blog/%C3%BCber%20uns/%E8%85%B0%E7%97%9B?q=%C3%A4%20b"
+        "#top%20note")
+    already = "https://clinic.com/a%20b/(c)?x=1&y=%2F#frag"
+    assert ascii_url(already) == already
+
+
+def test_ascii_url_leaves_an_unparseable_address_alone():
+    assert ascii_url("http://[broken/a b") == "http://[broken/a b"
+
+
+@pytest.mark.parametrize("url, title, slug", [
+    ("https://clinic.com/blog/acupuncture-for-back-pain", "T", "acupuncture-for-back-pain"),
+    ("https://clinic.com/blog/Back_Pain-Tips.html", "T", "back-pain-tips"),
+    ("https://clinic.com/blog/knee-care/", "T", "knee-care"),
+    ("https://clinic.com/blog/%E8%85%B0%E7%97%9B", "T", "腰痛"),
+    ("https://clinic.com/?p=12", "Can Acupuncture Help?", "can-acupuncture-help"),
+    ("https://clinic.com/", "!!!", "article"),
+])
+def test_article_slug(url, title, slug):
+    assert article_slug(url, title) == slug

@@ -20,3 +20,19 @@ def test_the_readme_starts_with_the_run_and_the_test_commands():
 
 def test_ci_runs_the_readmes_test_command_word_for_word():
     assert commands()[-1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+
+
+def test_the_readmes_social_snippets_are_what_the_code_makes_today():
+    from newsletter.settings import Settings
+    from newsletter.snippets import compose_all
+    from newsletter.social import listing
+
+    from .helpers import sample_articles
+
+    lead = sample_articles()[0]
+    shown = README.split("$ newsletter social --latest\n", 1)[1].split("```", 1)[0]
+    assert shown.startswith(f"=== {lead.title} ({lead.id}) ===\n")
+    snippets = compose_all((lead,), clinic_name=Settings().clinic.name)
+    assert len(snippets) == 8
+    for snippet in snippets:
+        assert listing(snippet) in shown
