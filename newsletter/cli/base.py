@@ -1,0 +1,66 @@
+"""The `newsletter` command group: what every command shares.
+
+A user error prints one line (and a hint) and exits non-zero; `--verbose` adds the traceback.
+The commands and the scheduler are the only places that read the clock.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from ..errors import NewsletterError
+from ..settings import load_settings
+
+
+class Commands(click.Group):
+    """Turns a NewsletterError from any command into one clear line and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NewsletterError as error:
+            if ctx.meta.get("verbose"):
+                traceback.print_exc()
+            click.secho(f"error: {error}", fg="red", err=True)
+            if error.hint:
+                click.echo(f"hint: {error.hint}", err=True)
+            ctx.exit(error.exit_code)
+
+
+def common_options(command):
+    """--config and --verbose on every command, where users type them."""
+
+    @click.option("--config", "config_path", type=click.Path(path_type=Path),
+                  help="Configuration file [default: ./newsletter.toml if present, "
+                       "else the bundled sample clinic].")
+    @click.option("--verbose", "-v", is_flag=True, help="Show the traceback of an error.")
+    @functools.wraps(command)
+    def wrapper(*args, config_path: Path | None, verbose: bool, **kwargs):
+        click.get_current_context().meta["verbose"] = verbose
+        return command(*args, settings=load_settings(config_path), **kwargs)
+
+    return wrapper
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clinic-newsletter")
+def main():
+    """Turn a clinic's blog feed into a newsletter email and social snippets.
+
+    Start with `newsletter build`: it runs on the bundled sample clinic with no
+    configuration at all.
+    """
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def print_warnings(warnings) -> None:
+    for warning in warnings:
+        click.secho(f"  warning: {warning}", fg="yellow")

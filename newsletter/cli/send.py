@@ -1,0 +1,106 @@
+"""newsletter send: the next issue to every active subscriber, exactly once."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+
+from ..sending import SendPlan, SendReport, plan_send, send_next_issue, send_test
+from ..settings import Settings
+from ..store import Store
+from ..transport import describe, transport_for
+from .base import common_options, main, now
+
+
+@main.command()
+@common_options
+@click.option("--dry-run", is_flag=True, help="Show who would get what; send and record nothing.")
+@click.option("--to", "test_address", metavar="ADDRESS",
+              help="Send one test copy to ADDRESS; the ledger and the issue are untouched.")
+@click.option("--approve", is_flag=True,
+              help="Approve the issue as you send it (a held issue needs this).")
+def send(settings: Settings, dry_run: bool, test_address: str | None, approve: bool):
+    """Send the next issue to every active subscriber, exactly once.
+
+    A send that stopped (a crash, a dead server, too many failures) resumes where it left
+    off when run again; nobody gets the issue twice. Without an SMTP host in the config,
+    messages are written to the outbox folder as .eml files.
+
+    \b
+    Examples:
+      newsletter send --dry-run
+      newsletter send --to me@clinic.example
+      newsletter send
+    """
+    store = Store.open(settings.database_url)
+    at = now()
+    if dry_run:
+        _print_plan(plan_send(settings, store, now=at), transport_for(settings))
+        return
+    transport = transport_for(settings)
+    if test_address:
+        slug = send_test(settings, store, transport, test_address, now=at)
+        click.echo(f"Sent a test copy of issue {slug} to {test_address} via {describe(transport)}.")
+        return
+    progress = ProgressBar()
+    try:
+        report = send_next_issue(settings, store, transport,
+                                 clock=now,
+                                 approve_as=getpass.getuser() if approve else "",
+                                 progress=progress)
+    finally:
+        progress.close()
+        transport.close()
+    _print_report(report, transport)
+    if report.outcome != "complete" and report.outcome != "nothing new":
+        sys.exit(1)
+
+
+class ProgressBar:
+    """A bar on stderr, shown only for sends long enough to need one."""
+
+    SHOW_FROM = 200
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and total >= self.SHOW_FROM:
+            self.bar = click.progressbar(length=total, label="Sending", file=sys.stderr)
+            self.bar.__enter__()
+        if self.bar is not None:
+            self.bar.update(done - self.bar.pos)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _print_plan(plan: SendPlan | None, transport) -> None:
+    if plan is None:
+        click.echo("Nothing new: no issue would be sent.")
+        return
+    click.echo(f"Would send issue {plan.slug} ({plan.status}): {plan.subject}")
+    click.echo(f"  to {plan.total} subscriber(s) via {describe(transport)}:")
+    for address in plan.first:
+        click.echo(f"    {address}")
+    if plan.total > len(plan.first):
+        click.echo(f"    ... and {plan.total - len(plan.first)} more")
+    if plan.status == "held":
+        click.secho("  HELD: it will not be sent without --approve.", fg="yellow")
+    click.echo("Dry run: nothing was sent and nothing was recorded.")
+
+
+def _print_report(report: SendReport, transport) -> None:
+    if report.outcome == "nothing new":
+        click.echo(f"Nothing to send: {report.note}.")
+        return
+    click.echo(f"Issue {report.slug} ({report.outcome}) via {describe(transport)}: {report.subject}")
+    click.echo(f"  sent {report.sent}, failed {report.failed}, skipped {report.skipped}, "
+               f"deferred {report.deferred}; {report.seconds:.1f} s, {report.rate:.0f} messages/s")
+    for address, reason in report.failures:
+        click.echo(f"    {address}: {reason}")
+    if report.note:
+        click.secho(f"  {report.note}", fg="yellow")
