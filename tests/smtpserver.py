@@ -8,11 +8,13 @@ connection in the middle of chosen DATA exchanges.
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 @dataclass
@@ -58,12 +60,35 @@ class Handler:
 
 
 class SmtpServer:
-    def __init__(self):
+    """`tls`: None (plain), "starttls" (required before anything else) or "ssl" (implicit
+    TLS), with a certificate from `ca` (a trustme.CA); `users`: logins it accepts, and then
+    it requires one."""
+
+    def __init__(self, *, tls: str | None = None, ca=None, users: dict[str, str] | None = None):
         self.faults = Faults()
         self.handler = Handler(self.faults)
         self.port = free_port()
+        self.logins: list[str] = []
+        options = {}
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ca.issue_cert("127.0.0.1").configure_cert(context)
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; implicit TLS is TLS all along
+            options = ({"ssl_context": context, "auth_require_tls": False} if tls == "ssl"
+                       else {"tls_context": context, "require_starttls": True})
+        if users is not None:
+            options.update(auth_required=True, authenticator=self._authenticator(users))
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     decode_data=False, data_size_limit=None)
+                                     decode_data=False, data_size_limit=None, **options)
+
+    def _authenticator(self, users: dict[str, str]):
+        def check(server, session, envelope, mechanism, auth_data):
+            login = auth_data.login.decode()
+            ok = users.get(login) == auth_data.password.decode()
+            if ok:
+                self.logins.append(login)
+            return AuthResult(success=ok, handled=False)
+        return check
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
