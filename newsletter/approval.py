@@ -7,6 +7,8 @@ meantime, the open issue is another one and the decision is refused, not silentl
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 
 from .build import BuildOutcome, Fetcher, build_next_issue
@@ -23,10 +25,17 @@ class IssueChanged(NewsletterError):
     """The issue staff looked at is no longer the one that would go out."""
 
 
-def reviewable(store: Store, issue_id: int) -> StoredIssue:
+def fingerprint(issue: StoredIssue) -> str:
+    """Names the issue as staff saw it: its id alone is not enough, since a rebuilt issue
+    can get the id of the one it replaced."""
+    content = f"{issue.id}\n{issue.html}\n{issue.text}".encode()
+    return hashlib.sha256(content).hexdigest()[:24]
+
+
+def reviewable(store: Store, seen: str) -> StoredIssue:
     """The open issue, if it is the one staff looked at and it can still change."""
     issue = store.open_issue()
-    if issue is None or issue.id != issue_id:
+    if issue is None or not hmac.compare_digest(fingerprint(issue), seen):
         raise IssueChanged("the issue changed since you looked at it (new articles, or it "
                            "was sent)", hint="look at the preview again, then decide")
     if issue.status == "sending":
@@ -34,25 +43,26 @@ def reviewable(store: Store, issue_id: int) -> StoredIssue:
     return issue
 
 
-def approve(store: Store, issue_id: int, *, by: str, now: datetime) -> StoredIssue:
-    """Record who approved the issue and when; a held issue is released by this too."""
-    reviewable(store, issue_id)
-    store.approve_issue(issue_id, by=approver(by), now=now)
-    return store.issue_by_id(issue_id)
+def approve(store: Store, seen: str, *, by: str, now: datetime) -> StoredIssue:
+    """Record who approved the issue staff saw (`seen`, its fingerprint) and when; a held
+    issue is released by this too."""
+    issue = reviewable(store, seen)
+    store.approve_issue(issue.id, by=approver(by), now=now)
+    return store.issue_by_id(issue.id)
 
 
-def hold(store: Store, issue_id: int, *, by: str, now: datetime) -> StoredIssue:
+def hold(store: Store, seen: str, *, by: str, now: datetime) -> StoredIssue:
     """Stop the issue from going out until someone approves it."""
-    reviewable(store, issue_id)
-    store.hold_issue(issue_id, reason=f"held by {approver(by)}", now=now)
-    return store.issue_by_id(issue_id)
+    issue = reviewable(store, seen)
+    store.hold_issue(issue.id, reason=f"held by {approver(by)}", now=now)
+    return store.issue_by_id(issue.id)
 
 
-def reword(settings: Settings, store: Store, issue_id: int, *, subject: str, preheader: str,
+def reword(settings: Settings, store: Store, seen: str, *, subject: str, preheader: str,
            now: datetime, fetcher: Fetcher = fetch) -> BuildOutcome:
     """Rebuild the issue with staff's subject and preheader (kept across later rebuilds).
     Changed wording withdraws an approval: what was approved is not what would go out."""
-    before = reviewable(store, issue_id)
+    before = reviewable(store, seen)
     outcome = build_next_issue(settings, store, now=now, fetcher=fetcher,
                                subject=one_line(subject), preheader=one_line(preheader))
     after = outcome.issue

@@ -57,7 +57,8 @@ def preview():
                            scheme=scheme, layout=layout, frames=frames, layouts=LAYOUTS,
                            schemes=SCHEMES, clip=GMAIL_CLIP_BYTES,
                            ask_name=not g.staff_name, staff_name=g.staff_name,
-                           sample_name=SAMPLE_READER.name)
+                           sample_name=SAMPLE_READER.name,
+                           seen=approval.fingerprint(issue))
 
 
 @blueprint.get("/preview/<int:issue_id>/email.html")
@@ -102,8 +103,8 @@ def test_send() -> str:
 @action
 def reword() -> str:
     ctx = context()
-    before = approval.reviewable(ctx.store, _issue_id())
-    after = approval.reword(ctx.settings, ctx.store, before.id, now=ctx.clock(),
+    before = approval.reviewable(ctx.store, _seen())
+    after = approval.reword(ctx.settings, ctx.store, _seen(), now=ctx.clock(),
                             subject=request.form.get("subject", ""),
                             preheader=request.form.get("preheader", "")).issue
     if after is None or after.id != before.id:
@@ -117,7 +118,7 @@ def reword() -> str:
 @action
 def approve() -> str:
     ctx = context()
-    issue = approval.approve(ctx.store, _issue_id(), by=_decider(), now=ctx.clock())
+    issue = approval.approve(ctx.store, _seen(), by=_decider(), now=ctx.clock())
     return f"Approved issue {issue.slug} as {issue.approved_by}."
 
 
@@ -125,7 +126,7 @@ def approve() -> str:
 @action
 def hold() -> str:
     ctx = context()
-    issue = approval.hold(ctx.store, _issue_id(), by=_decider(), now=ctx.clock())
+    issue = approval.hold(ctx.store, _seen(), by=_decider(), now=ctx.clock())
     return f"Held issue {issue.slug}: it is not sent until someone approves it."
 
 
@@ -165,11 +166,9 @@ def _choice(name: str, choices: tuple[str, ...]) -> str:
     return value if value in choices else choices[0]
 
 
-def _issue_id() -> int:
-    value = request.form.get("issue_id", "")
-    if not value.isdigit():
-        abort(400, "The form did not say which issue it is about.")
-    return int(value)
+def _seen() -> str:
+    """The fingerprint of the issue as the form's page showed it."""
+    return request.form.get("issue", "")
 
 
 def _decider() -> str:
