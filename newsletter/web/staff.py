@@ -14,6 +14,7 @@ from flask import (Blueprint, Response, abort, flash, g, redirect, render_templa
 
 from .. import approval
 from ..build import build_next_issue
+from ..counting import PLATFORMS
 from ..errors import FeedError, NewsletterError
 from ..message import SAMPLE_READER
 from ..preview import SCHEMES, pin_color_scheme, preview_of
@@ -58,7 +59,8 @@ def preview():
                            schemes=SCHEMES, clip=GMAIL_CLIP_BYTES,
                            ask_name=not g.staff_name, staff_name=g.staff_name,
                            sample_name=SAMPLE_READER.name,
-                           seen=approval.fingerprint(issue))
+                           seen=approval.fingerprint(issue),
+                           labels={name: p.label for name, p in PLATFORMS.items()})
 
 
 @blueprint.get("/preview/<int:issue_id>/email.html")
