@@ -2,6 +2,7 @@
 the password, subscribers and sends."""
 
 import base64
+import dataclasses
 
 import pytest
 from sqlalchemy import func, select
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from newsletter import db
 from newsletter.approval import fingerprint
 from newsletter.counting import PLATFORMS
-from newsletter.preview import images_without_alt, pin_color_scheme
+from newsletter.preview import images_without_alt, pin_color_scheme, preview_of
 from newsletter.sending import IssueHeld, send_next_issue
 from newsletter.transport import transport_for
 
@@ -86,6 +87,17 @@ def test_images_without_alt_are_found():
     html = ('<p><img src="https://a.example/1.png" alt="A chart"><img src="https://a.example/2.png">'
             '<img src="https://a.example/3.png" alt="  "></p>')
     assert images_without_alt(html) == ["https://a.example/2.png", "https://a.example/3.png"]
+
+
+def test_the_preview_warns_of_images_without_alt_and_a_clipped_email(site):
+    site.client.get("/staff/")
+    issue = open_issue(site)
+    assert not preview_of(issue, site.settings).clipped
+    extra = '<img src="https://x.example/p.png" width="1">' + "<p>padding</p>" * 8000
+    bloated = dataclasses.replace(issue, html=issue.html.replace("</body>", extra + "</body>"))
+    preview = preview_of(bloated, site.settings)
+    assert "image without alt text: https://x.example/p.png" in preview.warnings
+    assert preview.clipped and any("Gmail clips it after 102 KB" in w for w in preview.warnings)
 
 
 def test_feed_warnings_and_the_flood_guard_are_shown(tmp_path):
