@@ -18,7 +18,7 @@ import pytest
 
 from .browser import answer_images_locally, chromium
 from .sending_setup import ENV, add_subscribers, make_clinic, open_clinic
-from .smtpserver import SmtpServer, free_port
+from .smtpserver import free_port
 
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -44,12 +44,6 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> 
         except OSError:
             time.sleep(0.1)
     raise AssertionError("serve did not start listening")
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,21 +11,9 @@ from newsletter.optin import confirm_token
 from newsletter.tokens import sign, unsubscribe_token
 
 from .sending_setup import SECRET
-from .smtpserver import SmtpServer
 from .web_setup import BASE_URL, add_person, csrf_of, form_token, make_site
 
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
-
-
-@pytest.fixture
-def site(tmp_path):
-    return make_site(tmp_path)
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def status_of(site, subscriber_id):

@@ -15,19 +15,7 @@ from newsletter.sending import IssueHeld, send_next_issue
 from newsletter.transport import transport_for
 
 from .helpers import item
-from .smtpserver import SmtpServer
 from .web_setup import add_person, csrf_of, form_token, make_site
-
-
-@pytest.fixture
-def site(tmp_path):
-    return make_site(tmp_path)
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def post(site, path, **data):
