@@ -15,7 +15,7 @@ from newsletter.web import create_app
 
 from .helpers import item
 from .sending_setup import ENV, SECRET, make_clinic
-from .web_setup import add_person, form_token, make_site
+from .web_setup import add_person, csrf_of, form_token, make_site
 
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -117,3 +117,21 @@ def test_serve_refuses_a_public_address_without_a_staff_password(tmp_path):
                                capture_output=True, text=True, timeout=60)
     assert no_secret.returncode == 1
     assert "NEWSLETTER_SECRET_KEY is not set" in no_secret.stderr
+
+
+def test_behind_a_trusted_proxy_the_client_address_and_prefix_come_from_it(tmp_path):
+    site = make_site(tmp_path, password="staff only", extra="[web]\ntrusted_proxies = 1\n")
+    assert site.client.get("/staff/").status_code == 401
+    proxy = {"X-Forwarded-Prefix": "/newsletter", "X-Forwarded-Proto": "https"}
+    page = site.client.get("/archive", headers=proxy)
+    assert 'href="/newsletter/subscribe"' in page.text
+    form = site.client.get("/subscribe", headers=proxy)
+    assert "Secure" in form.headers["Set-Cookie"]  # HTTPS at the proxy: a Secure cookie
+    token = csrf_of(form.text)
+
+    def sign_up(client_address: str) -> int:
+        return site.client.post("/subscribe", headers={**proxy, "X-Forwarded-For": client_address},
+                                data={"csrf_token": token, "email": "a@mail.example"}).status_code
+
+    assert [sign_up("198.51.100.1") for _ in range(6)] == [200] * 5 + [429]
+    assert sign_up("198.51.100.2") == 200  # another reader behind the same proxy

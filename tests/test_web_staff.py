@@ -178,6 +178,8 @@ def test_with_a_staff_password_the_staff_pages_ask_for_it(tmp_path):
         assert refused.headers["WWW-Authenticate"].startswith("Basic ")
         assert site.client.get(path, headers=basic("sam", "wrong")).status_code == 401
     assert site.client.get("/subscribe").status_code == 200  # public pages stay public
+    forged = site.new_client().post("/staff/approve", data={"name": "Mallory"})
+    assert forged.status_code == 401  # sign-in comes first, before the form is even read
     auth = basic("Dr. Lee", "correct horse battery")
     page = site.client.get("/staff/", headers=auth)
     assert page.status_code == 200 and "Signed in as <strong>Dr. Lee</strong>" in page.text

@@ -85,7 +85,7 @@ def create_app(settings: Settings, *, store: Store | None = None,
     if settings.web.trusted_proxies:
         n = settings.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
-    security.install(app)
+    security.install(app, staff_password=settings.secrets.staff_password)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NewsletterError, _newsletter_error)
 

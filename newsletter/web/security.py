@@ -36,8 +36,12 @@ class SessionByScheme(SecureCookieSessionInterface):
         return request.is_secure
 
 
-def install(app: Flask) -> None:
+def install(app: Flask, *, staff_password: str) -> None:
+    """Staff sign-in is checked before the CSRF token, so a stranger learns nothing more
+    than "sign in" from a staff URL."""
     app.session_interface = SessionByScheme()
+    app.before_request(lambda: require_staff(staff_password)
+                       if request.blueprint == "staff" else None)
     app.before_request(check_csrf)
     app.after_request(add_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
