@@ -83,6 +83,13 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    trusted_proxies: int = 0
+    """How many reverse proxies in front of `newsletter serve` add X-Forwarded-For (1 behind
+    one nginx). 0: the app is reached directly and those headers are ignored."""
+
+
+@dataclass(frozen=True)
 class Secrets:
     """From the environment only, never from a file in the repository."""
 
@@ -104,6 +111,7 @@ class Settings:
     issue: IssueSettings = field(default_factory=IssueSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = field(default_factory=Path.cwd)
     """Relative paths in the file (feed, database, outbox) are relative to this folder."""
@@ -272,4 +280,6 @@ def _validated(settings: Settings) -> Settings:
                              ("pause_after_failures", 1, 100000)):
         if not least <= getattr(smtp, key) <= most:
             fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
+    if not 0 <= settings.web.trusted_proxies <= 5:
+        fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
     return settings

@@ -51,6 +51,22 @@ class StoredIssue:
     sent_at: datetime | None
 
 
+@dataclass(frozen=True)
+class SendRun:
+    id: int
+    slug: str
+    subject: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    sent: int
+    failed: int
+    skipped: int
+    deferred: int
+    seconds: float
+    note: str | None
+
+
 class Store:
     """A thin layer of named queries over SQLAlchemy Core; no ORM on the hot paths."""
 
@@ -144,6 +160,20 @@ class Store:
             conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
                 status="approved", approved_by=by, approved_at=now, updated_at=now))
 
+    def hold_issue(self, issue_id: int, *, reason: str, now: datetime) -> None:
+        """Staff said "not yet": a held issue is not sent until someone approves it."""
+        with self.engine.begin() as conn:
+            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+                status="held", held_reason=reason, approved_by=None, approved_at=None,
+                updated_at=now))
+
+    def withdraw_approval(self, issue_id: int, *, now: datetime) -> None:
+        """The approved wording changed: what was approved is no longer what would go out."""
+        with self.engine.begin() as conn:
+            conn.execute(update(db.issues).where(db.issues.c.id == issue_id,
+                                                 db.issues.c.status == "approved").values(
+                status="draft", approved_by=None, approved_at=None, updated_at=now))
+
     def complete_issue(self, issue_id: int, *, now: datetime) -> None:
         """The issue went out: it joins the archive and its articles are never mailed again."""
         issue = self.issue_by_id(issue_id)
@@ -171,6 +201,15 @@ class Store:
                 finished_at=now, outcome=report.outcome, sent=report.sent,
                 failed=report.failed, skipped=report.skipped, deferred=report.deferred,
                 seconds=report.seconds, note=report.note or None))
+
+    def recent_send_runs(self, limit: int = 20) -> list[SendRun]:
+        """The last runs of `newsletter send`, newest first, with their issue's subject."""
+        r, i = db.send_runs, db.issues
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(r, i.c.slug, i.c.subject).join(i, i.c.id == r.c.issue_id)
+                                .order_by(r.c.id.desc()).limit(limit)).all()
+        return [SendRun(**{k: row._mapping[k] for k in SendRun.__dataclass_fields__})
+                for row in rows]
 
     def drop_open_issue(self, conn) -> None:
         """Forget an open issue whose content no longer holds; never one being sent."""

@@ -87,6 +87,15 @@ class ImportReport:
                       + [(s.line, s.email, f"suppressed ({s.status} on {s.since:%Y-%m-%d})")
                          for s in self.suppressed])
 
+    def lines(self, source_name: str) -> list[str]:
+        """The report as the CLI prints it and the staff page shows it: a count, then every
+        row that was not imported with its line number and why, then the warnings."""
+        return ([f"{source_name}: {self.added} added, {self.updated} updated, "
+                 f"{self.unchanged} unchanged, {len(self.suppressed)} suppressed, "
+                 f"{len(self.duplicates)} duplicate(s), {len(self.errors)} error(s)"]
+                + [f"  line {line}: {raw!r} — {reason}" for line, raw, reason in self.problems()]
+                + [f"  warning: {warning}" for warning in self.warnings])
+
 
 class Subscribers:
     """The subscriber list. Every method that changes it takes `now`."""
@@ -195,6 +204,15 @@ class Subscribers:
         with self.engine.begin() as conn:
             return _unsubscribe(conn, _T.c.id == subscriber_id, now)
 
+    def confirm(self, subscriber_id: int, *, now: datetime) -> bool:
+        """Double opt-in: the person followed the link. Only a pending address becomes active;
+        one that unsubscribed since stays as it is. Whether this call changed anything."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(_T).where(_T.c.id == subscriber_id,
+                                                   _T.c.status == "pending")
+                                  .values(status="active", confirmed_at=now, updated_at=now))
+            return result.rowcount > 0
+
     def set_status(self, subscriber_id: int, status: str, *, now: datetime) -> bool:
         """Record a bounce or a complaint (or any other move); whether anything changed.
         A suppressed subscriber is never made pending or active again from here."""
@@ -235,13 +253,19 @@ def read_csv_file(path: Path) -> str:
         raise SubscriberError(f"{path}: no such file") from None
     except OSError as error:
         raise SubscriberError(f"{path}: cannot read the file: {error.strerror}") from None
+    return decode_csv(data, str(path))
+
+
+def decode_csv(data: bytes, source_name: str) -> str:
+    """UTF-8 text (a BOM is fine) from a file's bytes, read from disk or uploaded."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise SubscriberError(
-            f"{path}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset {error.start} "
-            f"(line {line})", hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
+            f"{source_name}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset "
+            f"{error.start} (line {line})",
+            hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
 
 
 def _checked(email: str, name: str = "", tags: Iterable[str] = ()) -> ImportRow:

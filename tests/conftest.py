@@ -3,6 +3,8 @@
 import pytest
 
 from .httpserver import FeedServer
+from .smtpserver import SmtpServer
+from .web_setup import make_site
 
 
 @pytest.fixture
@@ -10,3 +12,16 @@ def feed_server():
     """A fresh HTTP server on 127.0.0.1 and an ephemeral port; see tests/httpserver.py."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives."""
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The web app of a clinic in tmp_path, with Flask's test client; see tests/web_setup.py."""
+    return make_site(tmp_path)

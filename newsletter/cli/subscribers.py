@@ -9,7 +9,7 @@ import click
 from ..settings import Settings
 from ..subscribers import STATUSES, ImportReport, Subscriber, Subscribers, read_csv_file
 from ..errors import SubscriberError
-from .base import common_options, main, now, print_warnings
+from .base import common_options, main, now
 
 
 @main.group("subscribers")
@@ -129,12 +129,11 @@ def _subscribers(settings: Settings) -> Subscribers:
 
 
 def _print_import_report(file: Path, report: ImportReport) -> None:
-    click.echo(f"{file}: {report.added} added, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {len(report.suppressed)} suppressed, "
-               f"{len(report.duplicates)} duplicate(s), {len(report.errors)} error(s)")
-    for line, raw, reason in report.problems():
-        click.echo(f"  line {line}: {raw!r} — {reason}")
-    print_warnings(report.warnings)
+    for line in report.lines(str(file)):
+        if line.startswith("  warning: "):
+            click.secho(line, fg="yellow")
+        else:
+            click.echo(line)
 
 
 def _table(found: list[Subscriber]) -> str:

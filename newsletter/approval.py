@@ -1,0 +1,82 @@
+"""Staff decisions on the open issue: its wording, approve, hold.
+
+The web preview and any command share these, so an approval means the same wherever it is
+given. Staff decide on the issue they looked at: if the feed brought new articles in the
+meantime, the open issue is another one and the decision is refused, not silently moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from .build import BuildOutcome, Fetcher, build_next_issue
+from .errors import NewsletterError
+from .fetch import fetch
+from .settings import Settings
+from .store import Store, StoredIssue
+from .text import one_line
+
+NAME_MAX = 100
+
+
+class IssueChanged(NewsletterError):
+    """The issue staff looked at is no longer the one that would go out."""
+
+
+def fingerprint(issue: StoredIssue) -> str:
+    """Names the issue as staff saw it: its id alone is not enough, since a rebuilt issue
+    can get the id of the one it replaced."""
+    content = f"{issue.id}\n{issue.html}\n{issue.text}".encode()
+    return hashlib.sha256(content).hexdigest()[:24]
+
+
+def reviewable(store: Store, seen: str) -> StoredIssue:
+    """The open issue, if it is the one staff looked at and it can still change."""
+    issue = store.open_issue()
+    if issue is None or not hmac.compare_digest(fingerprint(issue), seen):
+        raise IssueChanged("the issue changed since you looked at it (new articles, or it "
+                           "was sent)", hint="look at the preview again, then decide")
+    if issue.status == "sending":
+        raise NewsletterError(f"issue {issue.slug} is already being sent; it cannot change")
+    return issue
+
+
+def approve(store: Store, seen: str, *, by: str, now: datetime) -> StoredIssue:
+    """Record who approved the issue staff saw (`seen`, its fingerprint) and when; a held
+    issue is released by this too."""
+    issue = reviewable(store, seen)
+    store.approve_issue(issue.id, by=approver(by), now=now)
+    return store.issue_by_id(issue.id)
+
+
+def hold(store: Store, seen: str, *, by: str, now: datetime) -> StoredIssue:
+    """Stop the issue from going out until someone approves it."""
+    issue = reviewable(store, seen)
+    store.hold_issue(issue.id, reason=f"held by {approver(by)}", now=now)
+    return store.issue_by_id(issue.id)
+
+
+def reword(settings: Settings, store: Store, seen: str, *, subject: str, preheader: str,
+           now: datetime, fetcher: Fetcher = fetch) -> BuildOutcome:
+    """Rebuild the issue with staff's subject and preheader (kept across later rebuilds).
+    Changed wording withdraws an approval: what was approved is not what would go out."""
+    before = reviewable(store, seen)
+    outcome = build_next_issue(settings, store, now=now, fetcher=fetcher,
+                               subject=one_line(subject), preheader=one_line(preheader))
+    after = outcome.issue
+    if after is not None and after.id == before.id and (
+            (after.subject, after.preheader) != (before.subject, before.preheader)):
+        store.withdraw_approval(after.id, now=now)
+        outcome = BuildOutcome(store.issue_by_id(after.id), outcome.rendered,
+                               outcome.warnings, outcome.feed_url)
+    return outcome
+
+
+def approver(name: str) -> str:
+    """Who decided, as one line; nobody is not an answer."""
+    cleaned = one_line(name)[:NAME_MAX].strip()
+    if not cleaned:
+        raise NewsletterError("say who you are: an approval or a hold records a name")
+    return cleaned

@@ -1,0 +1,42 @@
+"""newsletter serve: the staff preview and the subscribers' pages, over waitress."""
+
+from __future__ import annotations
+
+import click
+
+from ..settings import Settings
+from .base import common_options, main
+
+
+@main.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Any but 127.0.0.1, localhost or ::1 needs "
+                   "NEWSLETTER_STAFF_PASSWORD.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Requests handled at once.")
+def serve(settings: Settings, host: str, port: int, threads: int):
+    """Serve the staff preview (/staff/) and the subscribers' pages (unsubscribe,
+    subscribe, archive) until stopped with Ctrl-C.
+
+    On the loopback address the staff pages need no password; on any other address,
+    or with [web] trusted_proxies set, they ask for NEWSLETTER_STAFF_PASSWORD (HTTP
+    Basic auth; the user name is recorded as the approver). Put it behind an HTTPS
+    reverse proxy to reach subscribers.
+
+    \b
+    Example:
+      newsletter serve --port 8000
+    """
+    import waitress
+
+    from ..web import create_app
+    from ..web.security import is_loopback
+
+    app = create_app(settings, exposed=not is_loopback(host))
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Staff preview: http://{shown}:{port}/staff/  (Ctrl-C stops)")
+    # Behind a proxy the app's ProxyFix reads X-Forwarded-*; else waitress drops them.
+    waitress.serve(app, host=host, port=port, threads=threads, ident="newsletter",
+                   clear_untrusted_proxy_headers=not settings.web.trusted_proxies)

@@ -1,0 +1,88 @@
+"""Subscribing from the web with double opt-in: an address is mailed only after its owner
+follows a signed link sent to it, so nobody can sign up someone else.
+
+Pure but for the subscriber list it is handed: no clock (`now` is an argument), no network.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid
+
+from .addresses import clean_name, normalize_address
+from .errors import NewsletterError
+from .message import sender_domain
+from .render import environment, greeting
+from .settings import Settings
+from .subscribers import Subscriber, Subscribers
+from .tokens import sign, verify
+
+CONFIRM_HOURS = 48
+PURPOSE = "confirm"
+
+
+class BadLink(NewsletterError):
+    """A confirmation link that was changed, or not made by us."""
+
+
+class ExpiredLink(NewsletterError):
+    """A genuine confirmation link past its time."""
+
+
+def request(subscribers: Subscribers, email: str, name: str, *, now: datetime
+            ) -> Subscriber | None:
+    """Whom to send a confirmation link to, if anyone. A new address is stored as pending and gets a link; a pending one gets a new link.
+    An active or suppressed address gets nothing and is not changed (a stranger must not
+    rename a subscriber or bring back an address that left). Callers show everyone the same
+    answer, so the form does not tell who is on the list. Raises InvalidValue for a bad
+    address."""
+    address = normalize_address(email)
+    found = subscribers.by_email(address)
+    if found is None:
+        found = subscribers.add(address, name=clean_name(name), source="web", now=now,
+                                status="pending")
+    return found if found.status == "pending" else None
+
+
+def confirm_token(secret: str, subscriber_id: int, *, now: datetime) -> str:
+    """Signed over the subscriber id and an expiry, so it needs no table and cannot be
+    stretched."""
+    expires = int((now + timedelta(hours=CONFIRM_HOURS)).timestamp())
+    return sign(secret, PURPOSE, f"{subscriber_id}.{expires}")
+
+
+def subscriber_to_confirm(secret: str, token: str, *, now: datetime) -> int:
+    """The subscriber id of a genuine, unexpired confirmation token."""
+    payload = verify(secret, PURPOSE, token)
+    subscriber_id, _, expires = (payload or "").partition(".")
+    if not (subscriber_id.isdigit() and expires.isdigit()):
+        raise BadLink("this confirmation link is not valid",
+                      hint="copy the whole link from the email, or subscribe again")
+    if now > datetime.fromtimestamp(int(expires), timezone.utc):
+        raise ExpiredLink(f"this confirmation link has expired (links work for "
+                          f"{CONFIRM_HOURS} hours)", hint="subscribe again for a new link")
+    return int(subscriber_id)
+
+
+def confirmation_message(settings: Settings, subscriber: Subscriber, link: str, *,
+                         now: datetime) -> bytes:
+    """A short plain-text and HTML email with the link; nothing else in it to click."""
+    subject = f"Please confirm your subscription to {settings.clinic.name}"
+    context = {"clinic": settings.clinic, "link": link, "hours": CONFIRM_HOURS,
+               "subject": subject, "greeting": greeting(subscriber.name)}
+    env = environment()
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(settings.sender.name, addr_spec=settings.sender.address)
+    message["To"] = subscriber.email
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid("confirm", domain=sender_domain(settings))
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(env.get_template("email/confirm.txt").render(context),
+                        cte="quoted-printable")
+    message.add_alternative(env.get_template("email/confirm.html").render(context),
+                            subtype="html", cte="quoted-printable")
+    return message.as_bytes()

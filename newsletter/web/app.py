@@ -1,0 +1,110 @@
+"""The web app of `newsletter serve`: the staff preview and the subscribers' pages.
+
+Everything a route needs is handed to `create_app`: the settings, the store, the mail
+transport and the clock. Routes read the time only through that clock, so tests can move it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import jinja2
+from flask import Flask, current_app, render_template
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..errors import ConfigError, FeedError, NewsletterError
+from ..render import templates_dir
+from ..settings import Settings
+from ..store import Store
+from ..subscribers import Subscribers
+from ..transport import Transport, transport_for
+from . import security
+from .ratelimit import SlidingWindow
+
+Clock = Callable[[], datetime]
+UPLOAD_LIMIT = 5 * 1024 * 1024
+"""A CSV of 50,000 patients is about 3 MB."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    subscribers: Subscribers
+    new_transport: Callable[[], Transport]
+    clock: Clock
+    per_client: SlidingWindow
+    per_address: SlidingWindow
+
+    @property
+    def secret(self) -> str:
+        return self.settings.secrets.secret_key
+
+
+def create_app(settings: Settings, *, store: Store | None = None,
+               transport: Transport | None = None, clock: Clock = utc_now,
+               exposed: bool = False) -> Flask:
+    """`transport`: one to use for every message (tests); by default a fresh one from the
+    settings per request, since an SMTP connection is not shared between threads.
+    `exposed`: reachable from other machines, so the staff pages must have a password."""
+    secret = settings.require_secret_key()
+    if (exposed or settings.web.trusted_proxies) and not settings.secrets.staff_password:
+        raise ConfigError("the staff pages would be open to anyone who can reach this server",
+                          hint="set NEWSLETTER_STAFF_PASSWORD in the environment, or serve "
+                               "on 127.0.0.1 only")
+    folder = templates_dir() / "web"
+    app = Flask(__name__, template_folder=str(folder), static_folder=str(folder / "static"))
+    app.config.update(
+        # Its own key, derived from the secret: a session cookie can never pass for a token.
+        SECRET_KEY=hmac.new(secret.encode(), b"flask-session", hashlib.sha256).hexdigest(),
+        SESSION_COOKIE_NAME="newsletter_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
+    )
+    app.jinja_env.undefined = jinja2.StrictUndefined
+    app.jinja_env.globals.update(settings=settings, clinic=settings.clinic)
+    app.jinja_env.filters["local"] = lambda when: (
+        when.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z") if when else "")
+    store = store or Store.open(settings.database_url)
+    app.extensions["newsletter"] = Context(
+        settings=settings, store=store, subscribers=Subscribers(store.engine),
+        new_transport=(lambda: transport) if transport else (lambda: transport_for(settings)),
+        clock=clock,
+        per_client=SlidingWindow(5, 600, clock),   # five sign-ups from one address in 10 min
+        per_address=SlidingWindow(3, 3600, clock))  # three links to one mailbox an hour
+    if settings.web.trusted_proxies:
+        n = settings.web.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    security.install(app, staff_password=settings.secrets.staff_password)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(NewsletterError, _newsletter_error)
+
+    from . import public, staff
+    app.register_blueprint(staff.blueprint)
+    app.register_blueprint(public.blueprint)
+    return app
+
+
+def context() -> Context:
+    return current_app.extensions["newsletter"]
+
+
+def _http_error(error: HTTPException):
+    return render_template("error.html", code=error.code, title=error.name,
+                           message=error.description, hint=""), error.code
+
+
+def _newsletter_error(error: NewsletterError):
+    code = 502 if isinstance(error, FeedError) else 400
+    return render_template("error.html", code=code, title="That did not work",
+                           message=str(error), hint=error.hint), code

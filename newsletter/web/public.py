@@ -1,0 +1,129 @@
+"""The subscribers' pages: unsubscribe, subscribe with double opt-in, and the archive.
+
+A GET never changes anything: mail scanners and link previews fetch every link in an email,
+so unsubscribing or confirming takes a POST (a button, or the mailbox's one-click POST).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+
+from .. import optin
+from ..addresses import InvalidValue
+from ..archive import web_page
+from ..errors import NewsletterError
+from ..tokens import subscriber_of
+from ..transport import DeliveryError
+from .app import context
+from .security import EMAIL_POLICY, is_one_click
+
+blueprint = Blueprint("public", __name__)
+SAMPLE_TOKEN = "sample"
+"""The unsubscribe token of previews and test copies to people not on the list."""
+
+
+@blueprint.get("/")
+def home():
+    return redirect(url_for("public.archive"))
+
+
+@blueprint.get("/unsubscribe")
+def unsubscribe_help():
+    """Where the archive's unsubscribe link goes: a web page is nobody's in particular."""
+    return render_template("unsubscribe.html", state="help")
+
+
+@blueprint.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    ctx = context()
+    if token == SAMPLE_TOKEN:
+        return render_template("unsubscribe.html", state="sample")
+    subscriber_id = subscriber_of(ctx.secret, token)
+    subscriber = ctx.subscribers.get(subscriber_id) if subscriber_id else None
+    if subscriber is None:
+        return render_template("unsubscribe.html", state="invalid"), 400
+    if request.method == "GET":
+        return render_template("unsubscribe.html", email=subscriber.email,
+                               state="already" if subscriber.suppressed else "ask")
+    ctx.subscribers.unsubscribe(subscriber.id, now=ctx.clock())  # again is harmless
+    if is_one_click():
+        return Response("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
+    return render_template("unsubscribe.html", state="done", email=subscriber.email)
+
+
+@blueprint.route("/subscribe", methods=["GET", "POST"])
+def subscribe():
+    ctx = context()
+    if request.method == "GET":
+        return _subscribe_page()
+    email = request.form.get("email", "")[:320]
+    name = request.form.get("name", "")[:200]
+    if not ctx.per_client.allow(request.remote_addr or "?"):
+        abort(429, "Too many sign-ups from here. Please try again later.")
+    try:
+        subscriber = optin.request(ctx.subscribers, email, name, now=ctx.clock())
+    except InvalidValue as error:
+        return _subscribe_page(email, name, f"That address does not look right: {error}."), 400
+    # Anyone on the list, or not, sees the same page: the form must not tell who reads us.
+    if subscriber is not None and ctx.per_address.allow(subscriber.email):
+        try:
+            _send_confirmation(subscriber)
+        except (DeliveryError, NewsletterError):
+            return _subscribe_page(email, name, "We could not send the confirmation email "
+                                                "just now. Please try again later."), 503
+    return _subscribe_page(sent=True)
+
+
+def _subscribe_page(email: str = "", name: str = "", error: str = "", sent: bool = False):
+    return render_template("subscribe.html", email=email, name=name, error=error, sent=sent,
+                           hours=optin.CONFIRM_HOURS)
+
+
+def _send_confirmation(subscriber) -> None:
+    ctx = context()
+    token = optin.confirm_token(ctx.secret, subscriber.id, now=ctx.clock())
+    link = f"{ctx.settings.clinic.public_base_url.rstrip('/')}/confirm/{token}"
+    message = optin.confirmation_message(ctx.settings, subscriber, link, now=ctx.clock())
+    transport = ctx.new_transport()
+    try:
+        transport.send(ctx.settings.sender.address, subscriber.email, message,
+                       key=f"confirm/{subscriber.id}-{ctx.clock():%Y%m%dT%H%M%S%f}")
+    finally:
+        transport.close()
+
+
+@blueprint.route("/confirm/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    ctx = context()
+    try:
+        subscriber_id = optin.subscriber_to_confirm(ctx.secret, token, now=ctx.clock())
+    except NewsletterError as error:
+        return render_template("confirm.html", state="invalid", message=str(error),
+                               hint=error.hint), 400
+    subscriber = ctx.subscribers.get(subscriber_id)
+    if subscriber is None:
+        return render_template("confirm.html", state="invalid",
+                               message="this confirmation link is not valid", hint=""), 400
+    if request.method == "POST":
+        ctx.subscribers.confirm(subscriber.id, now=ctx.clock())
+        subscriber = ctx.subscribers.get(subscriber.id)
+    state = {"pending": "ask", "active": "done"}.get(subscriber.status, "left")
+    return render_template("confirm.html", state=state, email=subscriber.email, message="",
+                           hint="")
+
+
+@blueprint.get("/archive")
+def archive():
+    ctx = context()
+    return render_template("archive.html", issues=ctx.store.sent_issues(limit=500),
+                           )
+
+
+@blueprint.get("/archive/<slug>")
+def archived_issue(slug: str):
+    issue = context().store.issue(slug)
+    if issue is None or issue.status != "sent":  # a draft is nobody's business yet
+        abort(404, "There is no such issue in the archive.")
+    return Response(web_page(issue, context().settings), content_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": EMAIL_POLICY,
+                             "Cache-Control": "public, max-age=300"})
