@@ -16,6 +16,8 @@ from .curate import keys_of
 from .model import Article, Image
 
 OPEN_STATUSES = ("draft", "held", "approved", "sending")
+WAITING_STATUSES = ("draft", "held", "approved")
+"""Open and not yet frozen by a send: staff may still approve or hold it."""
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,23 @@ class Store:
             slug, number = f"{wanted}-{number}", number + 1
         return slug
 
-    def approve_issue(self, issue_id: int, *, by: str, now: datetime) -> None:
-        """Staff said yes to this content; a later change of content undoes it."""
+    def approve_issue(self, issue_id: int, *, by: str, now: datetime) -> bool:
+        """Staff said yes to this content; a later change of content undoes it. False if
+        the issue is no longer waiting (a send froze it, or it was rebuilt meanwhile)."""
         with self.engine.begin() as conn:
-            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+            done = conn.execute(update(db.issues).where(
+                db.issues.c.id == issue_id, db.issues.c.status.in_(WAITING_STATUSES)).values(
                 status="approved", approved_by=by, approved_at=now, updated_at=now))
+        return done.rowcount == 1
+
+    def hold_issue(self, issue_id: int, *, reason: str, now: datetime) -> bool:
+        """Nothing sends a held issue until staff approve it (an approval is undone)."""
+        with self.engine.begin() as conn:
+            done = conn.execute(update(db.issues).where(
+                db.issues.c.id == issue_id, db.issues.c.status.in_(WAITING_STATUSES)).values(
+                status="held", held_reason=reason, approved_by=None, approved_at=None,
+                updated_at=now))
+        return done.rowcount == 1
 
     def complete_issue(self, issue_id: int, *, now: datetime) -> None:
         """The issue went out: it joins the archive and its articles are never mailed again."""
@@ -174,8 +188,7 @@ class Store:
 
     def drop_open_issue(self, conn) -> None:
         """Forget an open issue whose content no longer holds; never one being sent."""
-        conn.execute(delete(db.issues).where(db.issues.c.status.in_(("draft", "held",
-                                                                      "approved"))))
+        conn.execute(delete(db.issues).where(db.issues.c.status.in_(WAITING_STATUSES)))
 
 
 def _upsert_feed(conn, source: str, values: dict) -> None:
