@@ -13,6 +13,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from . import db
 from .curate import keys_of
+from .evergreen import is_evergreen
+from .links import normalized_link
 from .model import Article, Image
 
 OPEN_STATUSES = ("draft", "held", "approved", "sending")
@@ -159,12 +161,31 @@ class Store:
         return done.rowcount == 1
 
     def complete_issue(self, issue_id: int, *, now: datetime) -> None:
-        """The issue went out: it joins the archive and its articles are never mailed again."""
+        """The issue went out: it joins the archive and its articles are never mailed again
+        (an evergreen article may be, later: its sending is recorded apart)."""
         issue = self.issue_by_id(issue_id)
+        regular = tuple(a for a in issue.articles if not is_evergreen(a))
         with self.engine.begin() as conn:
             conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
                 status="sent", sent_at=now, updated_at=now))
-            self.remember_articles(conn, issue.articles, issue_slug=issue.slug, now=now)
+            self.remember_articles(conn, regular, issue_slug=issue.slug, now=now)
+            for article in issue.articles:
+                if is_evergreen(article):
+                    _record_evergreen_send(conn, normalized_link(article.url), issue.slug, now)
+
+    # --- evergreen articles --------------------------------------------------------------
+
+    def mailed_links(self) -> set[str]:
+        """Normalized links of every article mailed in a regular issue."""
+        s = db.seen_articles
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(s.c.key).where(s.c.issue_slug.is_not(None)))
+                       .scalars())
+
+    def evergreen_last_sent(self) -> dict[str, datetime]:
+        e = db.evergreen_sends
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(e.c.link, e.c.last_sent_at)).all())
 
     def mark_sending(self, issue_id: int, *, now: datetime) -> None:
         """From here on the issue's content is frozen: every subscriber gets the same."""
@@ -197,6 +218,14 @@ def _upsert_feed(conn, source: str, values: dict) -> None:
         conn.execute(update(db.feeds).where(db.feeds.c.source == source).values(**values))
     else:
         conn.execute(insert(db.feeds).values(**{"url": source, **values, "source": source}))
+
+
+def _record_evergreen_send(conn, link: str, slug: str, now: datetime) -> None:
+    e = db.evergreen_sends
+    done = conn.execute(update(e).where(e.c.link == link).values(
+        last_sent_at=now, issue_slug=slug, times=e.c.times + 1))
+    if done.rowcount == 0:
+        conn.execute(insert(e).values(link=link, last_sent_at=now, issue_slug=slug, times=1))
 
 
 def article_to_json(article: Article) -> dict:
