@@ -14,7 +14,7 @@ from ..message import sample_fields
 from ..render import GMAIL_CLIP_BYTES, personalize
 from ..settings import Settings
 from ..snippets import Snippet, compose_all
-from ..social import snippets_document
+from ..social import snippet_files
 from ..store import Store
 from .base import common_options, main, now, print_warnings
 
@@ -56,7 +56,6 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
     rendered, issue = outcome.rendered, outcome.issue
     fields = sample_fields(settings, issue.slug)
     (out_dir / "social").mkdir(parents=True, exist_ok=True)
-    lead = issue.articles[0].id
     files = {
         "email.html": personalize(rendered.html, fields, html=True),
         "email.txt": personalize(rendered.text, fields, html=False),
@@ -74,9 +73,7 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
                          for a in issue.articles],
             "warnings": list(outcome.warnings),
         }, indent=2, ensure_ascii=False) + "\n",
-        "social.json": json.dumps(snippets_document(issue.slug, issue.articles, snippets),
-                                  indent=2, ensure_ascii=False) + "\n",
-        **{f"social/{s.platform}.txt": s.text + "\n" for s in snippets if s.article_id == lead},
+        **snippet_files(issue.slug, issue.articles, snippets),
     }
     for name, content in files.items():
         (out_dir / name).write_text(content, encoding="utf-8")
