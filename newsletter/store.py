@@ -36,6 +36,16 @@ class FeedRecord:
 
 
 @dataclass(frozen=True)
+class FeedAlert:
+    """Staff were told the feed fails; cleared (and staff told) when it works again."""
+
+    source: str
+    alerted_at: datetime
+    failures: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class StoredIssue:
     id: int
     slug: str
@@ -82,6 +92,22 @@ class Store:
         """A successful fetch: remember where the feed lives now and its validators."""
         _upsert_feed(conn, source, dict(url=url, etag=etag, last_modified=last_modified,
                                         last_ok_at=now, consecutive_failures=0, last_error=None))
+
+    def feed_alert(self, source: str) -> FeedAlert | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.feed_alerts)
+                               .where(db.feed_alerts.c.source == source)).first()
+        return FeedAlert(**row._mapping) if row else None
+
+    def open_feed_alert(self, source: str, *, failures: int, reason: str,
+                        now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(db.feed_alerts).values(source=source, alerted_at=now,
+                                                       failures=failures, reason=reason))
+
+    def close_feed_alert(self, source: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(db.feed_alerts).where(db.feed_alerts.c.source == source))
 
     # --- articles already published -----------------------------------------------------
 
