@@ -70,7 +70,8 @@ def run_schedule(key: str, config: str, workdir: str) -> str:
         runs.finish(run_id, result.outcome, now=utcnow(), slug=result.slug,
                     note=result.note or None)
         (log.error if result.outcome in ("failed", "error") else log.info)(
-            "%s: %s%s", key, result.outcome, f": {result.note}" if result.note else "")
+            "%s: %s%s%s", key, result.outcome, f" issue {result.slug}" if result.slug else "",
+            f": {result.note}" if result.note else "")
         if schedule.action == "send":
             check_feed_health(settings, store, transport, now=utcnow())
         transport.close()

@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from .addresses import InvalidValue, parse_tags
 from .errors import ConfigError
+from .evergreen import EvergreenError, load_evergreen
 from .text import one_line
 
 CRON_FIELDS = ("month", "day", "day_of_week", "hour", "minute", "second")
@@ -125,11 +126,18 @@ def check_schedules(folder: Path, *, default_timezone: str, base_dir: Path
 
 
 def read_schedule(path: Path, *, default_timezone: str, base_dir: Path) -> Schedule:
+    """The schedule in `path`, with its evergreen list (if any) checked too."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScheduleError(f"{path}: cannot read the schedule: {error}") from None
-    return parse_schedule(text, path, default_timezone=default_timezone, base_dir=base_dir)
+    schedule = parse_schedule(text, path, default_timezone=default_timezone, base_dir=base_dir)
+    if schedule.evergreen_path is not None:
+        try:
+            load_evergreen(schedule.evergreen_path)
+        except EvergreenError as error:
+            raise ScheduleError(f"{path}: evergreen_file {error}", hint=error.hint) from None
+    return schedule
 
 
 def parse_schedule(text: str, path: Path, *, default_timezone: str,
