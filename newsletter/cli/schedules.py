@@ -74,6 +74,7 @@ def list_schedules(settings: Settings, count: int):
         for last in runs.runs(schedule.key, limit=1):
             started = last.started_at.astimezone(settings.zone)
             click.echo(f"  last run: {started:%a %Y-%m-%d %H:%M %Z}: {last.outcome}"
+                       + (f" issue {last.issue_slug}" if last.issue_slug else "")
                        + (f" ({last.note})" if last.note else ""))
 
 
