@@ -3,7 +3,11 @@ never on every run in between; through a real SMTP server."""
 
 import email
 import email.policy
+import os
+import subprocess
+import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +22,7 @@ from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_cli
 from .smtpserver import SmtpServer
 
 CHICAGO = ZoneInfo("America/Chicago")
+NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 T = datetime(2026, 11, 30, 15, tzinfo=timezone.utc)
 STAFF = "frontdesk@clinic.example"
 
@@ -123,3 +128,18 @@ def test_without_a_staff_address_the_log_says_it_once(tmp_path, monkeypatch, cap
     alerts = [r for r in caplog.records if r.name == "newsletter.alerts"]
     assert [r.getMessage() for r in alerts] == ["Newsletter: the blog feed failed 1 time in a row"]
     assert not (tmp_path / "outbox").exists()
+
+
+def test_newsletter_send_alerts_too_for_clinics_on_cron(tmp_path):
+    config = make_clinic(tmp_path, extra=f"""
+[scheduler]
+feed_alert_after_failures = 1
+staff_alert_address = "{STAFF}"
+""")
+    (tmp_path / "feed.xml").unlink()
+    result = subprocess.run([NEWSLETTER, "send", "--config", str(config)], capture_output=True,
+                            text=True, env={**os.environ, **ENV}, timeout=60)
+    assert result.returncode == 1 and "cannot read the feed file" in result.stderr
+    (alert,) = (tmp_path / "outbox").glob("staff_*.eml")
+    message = email.message_from_bytes(alert.read_bytes(), policy=email.policy.default)
+    assert message["To"] == STAFF and "failed 1 time in a row" in message["Subject"]

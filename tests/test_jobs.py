@@ -13,6 +13,7 @@ import pytest
 
 from newsletter.approval import approve_open_issue
 from newsletter.build import build_next_issue
+from newsletter.lock import Lock
 from newsletter.jobs import duration, handle_missed_run, job_args, run_schedule, utcnow
 from newsletter.run_log import RunLog
 from newsletter.settings import load_settings
@@ -130,6 +131,16 @@ def test_a_missed_slot_holds_the_issue_with_a_message_and_sends_nothing(clinic, 
     run = RunLog(store.engine).runs("weekly")[1]
     assert (run.outcome, run.slot.replace(microsecond=0)) == ("missed",
                                                              slot.replace(microsecond=0))
+
+
+def test_a_run_that_meets_another_send_does_nothing_and_says_so(clinic, smtp):
+    _, store, schedule, args = clinic
+    schedule()
+    with Lock(store.engine, "send", purpose="a newsletter send", clock=utcnow):
+        assert run_schedule("weekly", *args) == "busy"
+    assert smtp.messages == []
+    assert "a newsletter send is already running" in RunLog(store.engine).runs()[0].note
+    assert run_schedule("weekly", *args) == "sent"
 
 
 def test_a_schedule_that_went_bad_is_one_log_line(clinic, caplog):

@@ -15,15 +15,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from newsletter import db
 from newsletter.jobs import job_args
 from newsletter.run_log import RunLog
-from newsletter.scheduler import JOB_TABLE, _sync_jobs
+from newsletter.lock import Lock
+from newsletter.scheduler import JOB_TABLE, Heartbeat, _sync_jobs
 from newsletter.schedules import load_schedules
 
-from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
+from .sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from .smtpserver import SmtpServer
 
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
@@ -134,7 +135,7 @@ def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_tw
 
 def test_slots_missed_inside_the_grace_time_run_once_coalesced(tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp, grace=120)
-    slots = slots_ahead(6, count=2)
+    slots = slots_ahead(4, count=2)
     schedule_at(tmp_path, *slots)
     down = Scheduler(config, "down")
     down.wait_for("scheduler started")
@@ -152,7 +153,7 @@ def test_slots_missed_inside_the_grace_time_run_once_coalesced(tmp_path, smtp):
 def test_a_slot_missed_beyond_the_grace_time_holds_the_issue_and_sends_nothing(
         tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp, grace=1)
-    (slot,) = slots_ahead(6)
+    (slot,) = slots_ahead(4)
     schedule_at(tmp_path, slot)
     down = Scheduler(config, "down")
     down.wait_for("scheduler started")
@@ -227,3 +228,19 @@ def test_restarts_keep_a_missed_slot_drop_removed_schedules_and_follow_edits(tmp
     schedule_at(tmp_path, later, key="weekly")
     edited, _ = restart(start=True)
     assert edited["schedule:weekly"].next_run_time == later, "an edited schedule starts afresh"
+
+
+def test_a_scheduler_whose_lock_was_taken_over_stops(tmp_path, smtp):
+    _, _, store = clinic(tmp_path, smtp)
+    lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=now)
+    lock.acquire()
+    lost = []
+    heartbeat = Heartbeat(lock, every=0.05, on_lost=lambda: lost.append(True))
+    heartbeat.start()
+    time.sleep(0.2)
+    assert not heartbeat.lost, "beats while the lock is ours"
+    with store.engine.begin() as conn:  # another process took it over
+        conn.execute(update(db.locks).values(holder="4242@elsewhere#beef"))
+    wait_until(lambda: lost, timeout=5)
+    assert heartbeat.lost
+    heartbeat.join(timeout=5)
