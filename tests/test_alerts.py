@@ -10,7 +10,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from newsletter.feed_health import decide
 from newsletter.jobs import run_schedule
@@ -19,7 +18,6 @@ from newsletter.store import FeedAlert, FeedRecord
 
 from .helpers import item, rss
 from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
-from .smtpserver import SmtpServer
 
 CHICAGO = ZoneInfo("America/Chicago")
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
@@ -62,12 +60,6 @@ def test_a_feed_that_never_worked_or_is_gone_says_so():
     assert gone.kind == "alert" and gone.notice.subject == "Newsletter: the blog feed is gone"
     assert "feed.source" in gone.notice.body
     assert decide(feed(0, retired=True), ALERTED, threshold=3, zone=CHICAGO) is None
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def test_failing_runs_alert_staff_once_and_recovery_is_reported_once(tmp_path, smtp,

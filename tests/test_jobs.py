@@ -13,22 +13,15 @@ import pytest
 
 from newsletter.approval import approve_open_issue
 from newsletter.build import build_next_issue
-from newsletter.lock import Lock
 from newsletter.jobs import duration, handle_missed_run, job_args, run_schedule, utcnow
+from newsletter.lock import Lock
 from newsletter.run_log import RunLog
 from newsletter.settings import load_settings
 
 from .helpers import ROOT, item
-from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
-from .smtpserver import SmtpServer
+from .sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 
 STAFF = "frontdesk@clinic.example"
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
@@ -30,12 +29,6 @@ from .smtpserver import SmtpServer
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 CHICAGO = ZoneInfo("America/Chicago")
 STAFF = "frontdesk@clinic.example"
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def clinic(folder: Path, smtp: SmtpServer, *, grace: int = 3600, subscribers: int = 3,

@@ -9,7 +9,7 @@ import click
 from ..approval import approve_open_issue, hold_open_issue, waiting_issue
 from ..settings import Settings
 from ..store import Store, StoredIssue
-from .base import common_options, main, now
+from .base import common_options, main, now, print_issue
 
 
 @main.command()
@@ -59,9 +59,6 @@ def hold(settings: Settings, reason: str):
 
 
 def _show(issue: StoredIssue) -> None:
-    click.echo(f"Issue {issue.slug} ({issue.status}): {issue.subject}")
-    click.echo(f"  {len(issue.articles)} article(s):")
-    for article in issue.articles:
-        click.echo(f"    - {article.title}")
+    print_issue(issue)
     if issue.status == "held" and issue.held_reason:
         click.secho(f"  held: {issue.held_reason}", fg="yellow")

@@ -16,7 +16,7 @@ from ..settings import Settings
 from ..snippets import Snippet, compose_all
 from ..social import snippet_files
 from ..store import Store
-from .base import common_options, main, now, print_warnings
+from .base import common_options, main, now, print_issue, print_warnings
 
 
 @main.command()
@@ -83,10 +83,7 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
 def _print_summary(outcome: BuildOutcome, written: list[Path], snippets: list[Snippet]
                    ) -> None:
     issue, size = outcome.issue, len(outcome.rendered.html.encode())
-    click.echo(f"Issue {issue.slug} ({issue.status}): {issue.subject}")
-    click.echo(f"  {len(issue.articles)} article(s):")
-    for article in issue.articles:
-        click.echo(f"    - {article.title}")
+    print_issue(issue)
     verdict = "fits" if size <= GMAIL_CLIP_BYTES else "WILL BE CLIPPED by Gmail"
     click.echo(f"  HTML {size / 1024:.1f} KB of Gmail's {GMAIL_CLIP_BYTES // 1024} KB clip "
                f"limit: {verdict}")
