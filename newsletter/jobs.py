@@ -56,10 +56,10 @@ def run_schedule(key: str, config: str, workdir: str) -> str:
     """Run schedule `key` now; returns the outcome (sent, nothing new, held, ...)."""
     try:
         settings, schedule = load_schedule(key, config, workdir)
+        store = Store.open(settings.database_url)
     except NewsletterError as error:
         log.error("%s: cannot run: %s", key, error)
         return "failed"
-    store = Store.open(settings.database_url)
     runs = RunLog(store.engine)
     run_id = runs.start(key, now=utcnow())
     transport = transport_for(settings)

@@ -146,6 +146,19 @@ def test_a_schedule_that_went_bad_is_one_log_line(clinic, caplog):
     assert record.exc_info is None
 
 
+def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_path):
+    _, _, schedule, args = clinic
+    schedule()
+    config = tmp_path / "newsletter.toml"
+    config.write_text(config.read_text().replace("sqlite:///state.db",
+                                                 "sqlite:///no/such/folder/state.db"))
+    with caplog.at_level(logging.ERROR, logger="newsletter.scheduler"):
+        assert run_schedule("weekly", *args) == "failed"
+    (record,) = caplog.records
+    assert "weekly: cannot run: cannot open the database" in record.getMessage()
+    assert record.exc_info is None
+
+
 @pytest.mark.parametrize("seconds, words", [(5, "5 s"), (720, "12 min"), (5 * 3600, "5 h"),
                                             (3 * 86400, "3 days")])
 def test_lateness_reads_at_a_glance(seconds, words):
