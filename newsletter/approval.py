@@ -1,8 +1,9 @@
 """Staff decisions on the open issue: its wording, approve, hold.
 
-The web preview and any command share these, so an approval means the same wherever it is
+The web preview and the commands share these, so an approval means the same wherever it is
 given. Staff decide on the issue they looked at: if the feed brought new articles in the
-meantime, the open issue is another one and the decision is refused, not silently moved.
+meantime, the open issue is another one and the decision is refused, not silently moved. An
+issue being sent is frozen; a sent one is the archive.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hmac
 from datetime import datetime
 
 from .build import BuildOutcome, Fetcher, build_next_issue
-from .errors import NewsletterError
+from .errors import NewsletterError, NotFound
 from .fetch import fetch
 from .settings import Settings
 from .store import Store, StoredIssue
@@ -22,7 +23,7 @@ NAME_MAX = 100
 
 
 class IssueChanged(NewsletterError):
-    """The issue staff looked at is no longer the one that would go out."""
+    """The issue staff looked at is no longer one they can decide on."""
 
 
 def fingerprint(issue: StoredIssue) -> str:
@@ -32,29 +33,42 @@ def fingerprint(issue: StoredIssue) -> str:
     return hashlib.sha256(content).hexdigest()[:24]
 
 
-def reviewable(store: Store, seen: str) -> StoredIssue:
-    """The open issue, if it is the one staff looked at and it can still change."""
+def reviewable(store: Store, seen: str | None = None) -> StoredIssue:
+    """The open issue, if it can still change and (given `seen`, its fingerprint) it is the
+    one staff looked at; otherwise one clear error saying why there is nothing to decide."""
     issue = store.open_issue()
-    if issue is None or not hmac.compare_digest(fingerprint(issue), seen):
+    if issue is None:
+        last = next(iter(store.sent_issues(limit=1)), None)
+        sent = f"; the last one, {last.slug}, was sent on {last.sent_at:%Y-%m-%d}" if last else ""
+        raise NotFound(f"there is no open issue{sent}",
+                       hint="build the next one with `newsletter build`")
+    if seen is not None and not hmac.compare_digest(fingerprint(issue), seen):
         raise IssueChanged("the issue changed since you looked at it (new articles, or it "
                            "was sent)", hint="look at the preview again, then decide")
     if issue.status == "sending":
-        raise NewsletterError(f"issue {issue.slug} is already being sent; it cannot change")
+        raise IssueChanged(f"issue {issue.slug} is already being sent; it cannot change",
+                           hint="a send that stopped resumes with `newsletter send`")
     return issue
 
 
-def approve(store: Store, seen: str, *, by: str, now: datetime) -> StoredIssue:
-    """Record who approved the issue staff saw (`seen`, its fingerprint) and when; a held
-    issue is released by this too."""
+def approve(store: Store, seen: str | None, *, by: str, now: datetime) -> StoredIssue:
+    """Record who approved the issue and when (a held issue is released by this too);
+    approving an approved issue changes nothing."""
     issue = reviewable(store, seen)
-    store.approve_issue(issue.id, by=approver(by), now=now)
+    if issue.status != "approved" and not store.approve_issue(issue.id, by=approver(by), now=now):
+        raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was approved",
+                           hint="look again, then approve")
     return store.issue_by_id(issue.id)
 
 
-def hold(store: Store, seen: str, *, by: str, now: datetime) -> StoredIssue:
+def hold(store: Store, seen: str | None, *, by: str, now: datetime,
+         reason: str = "") -> StoredIssue:
     """Stop the issue from going out until someone approves it."""
     issue = reviewable(store, seen)
-    store.hold_issue(issue.id, reason=f"held by {approver(by)}", now=now)
+    why = one_line(reason) or f"held by {approver(by)}"
+    if not store.hold_issue(issue.id, reason=why, now=now):
+        raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was held",
+                           hint="look again, then hold")
     return store.issue_by_id(issue.id)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import insert, update
 from . import db
 from .curate import curate
 from .errors import FeedError, FeedGone
+from .evergreen import is_evergreen
 from .fetch import FetchResult, fetch
 from .model import Article, Selection
 from .parse import parse_feed
@@ -36,13 +37,19 @@ class BuildOutcome:
     feed_url: str
 
 
+Evergreen = Callable[[], Article | None]
+"""Picks an evergreen article for a week with nothing new; None when none is left."""
+
+
 def build_next_issue(settings: Settings, store: Store, *, now: datetime,
-                     fetcher: Fetcher = fetch, subject: str = "", preheader: str = ""
-                     ) -> BuildOutcome:
+                     fetcher: Fetcher = fetch, subject: str = "", preheader: str = "",
+                     evergreen: Evergreen | None = None) -> BuildOutcome:
     """The issue the next send would deliver, built afresh from the feed.
 
     An issue that is already being sent is never rebuilt: its subscribers must all get the
-    same email, so a resumed send takes it exactly as it was.
+    same email, so a resumed send takes it exactly as it was. With nothing new and an
+    `evergreen` picker, the issue is one evergreen article (the same one until it is sent,
+    so an approval given to it holds).
     """
     current = store.open_issue()
     if current and current.status == "sending":
@@ -73,6 +80,8 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
                            flood_threshold=settings.issue.flood_threshold)
         warnings += parsed.warnings
     warnings += selection.warnings
+    if not selection.articles and evergreen is not None:
+        selection = _evergreen_selection(current, evergreen, warnings)
     with store.engine.begin() as conn:
         store.save_feed_state(conn, source, url=result.moved_to or requested, etag=result.etag,
                               last_modified=result.last_modified, now=now)
@@ -108,6 +117,18 @@ def _record_failure(store: Store, source: str, url: str, error: FeedError) -> No
     record = store.feed(source)
     store.save_feed(source, url=url, last_error=str(error),
                     consecutive_failures=(record.consecutive_failures if record else 0) + 1)
+
+
+def _evergreen_selection(current: StoredIssue | None, evergreen: Evergreen,
+                         warnings: list[str]) -> Selection:
+    if current and current.articles and all(is_evergreen(a) for a in current.articles):
+        return Selection(articles=current.articles, held=current.status == "held")
+    article = evergreen()
+    if article is None:
+        warnings.append("nothing new, and every evergreen article was already mailed")
+        return Selection(articles=())
+    warnings.append(f"nothing new: this issue is the evergreen article {article.title!r}")
+    return Selection(articles=(article,))
 
 
 def _unchanged(current: StoredIssue | None) -> Selection:

@@ -128,6 +128,36 @@ locks = Table(
     Column("heartbeat_at", UTCDateTime(), nullable=False),
 )
 
+schedule_runs = Table(
+    "schedule_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),  # the schedule file's name, no .toml
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    # running, sent, incomplete, nothing new, held, busy, failed, error, missed,
+    # interrupted (its process died), exported
+    Column("outcome", String(20), nullable=False),
+    Column("slot", UTCDateTime()),  # the missed slot, for a missed run
+    Column("issue_slug", String(100)),
+    Column("note", Text),
+)
+
+feed_alerts = Table(
+    "feed_alerts", metadata,
+    Column("source", String(2000), primary_key=True),  # a row: staff were alerted
+    Column("alerted_at", UTCDateTime(), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+evergreen_sends = Table(
+    "evergreen_sends", metadata,
+    Column("link", String(2000), primary_key=True),  # the article's normalized link
+    Column("last_sent_at", UTCDateTime(), nullable=False),
+    Column("issue_slug", String(100), nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+)
+
 
 def connect(url: str) -> Engine:
     """An engine with the tables created. SQLite gets WAL and a busy timeout so a reader

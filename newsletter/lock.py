@@ -30,8 +30,11 @@ class LockHeld(NewsletterError):
 
 class Lock:
     def __init__(self, engine: Engine, name: str, *, purpose: str,
-                 clock: Callable[[], datetime]):
+                 clock: Callable[[], datetime],
+                 busy_hint: str = "wait for it to finish; a killed process's lock is taken "
+                                  "over automatically"):
         self.engine, self.name, self.purpose, self.clock = engine, name, purpose, clock
+        self.busy_hint = busy_hint
         self.host = socket.gethostname()
         self.holder = f"{os.getpid()}@{self.host}#{secrets.token_hex(4)}"
 
@@ -59,8 +62,7 @@ class Lock:
                     f"{current.purpose} is already running (process {current.pid} on "
                     f"{current.host}, since {current.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
                     f"last sign of life {(now - current.heartbeat_at).seconds} s ago)",
-                    hint="wait for it to finish; a killed process's lock is taken over "
-                         "automatically")
+                    hint=self.busy_hint)
             if current is None:  # released between our two looks
                 conn.execute(insert(db.locks).values(**row))
                 return
@@ -69,10 +71,12 @@ class Lock:
             if taken.rowcount != 1:
                 raise LockHeld(f"{self.purpose}: another process took the lock just now")
 
-    def heartbeat(self) -> None:
+    def heartbeat(self) -> bool:
+        """A sign of life; False if the lock is no longer ours (it was taken over)."""
         with self.engine.begin() as conn:
-            conn.execute(update(db.locks).where(db.locks.c.holder == self.holder)
-                         .values(heartbeat_at=self.clock()))
+            beat = conn.execute(update(db.locks).where(db.locks.c.holder == self.holder)
+                                .values(heartbeat_at=self.clock()))
+        return beat.rowcount == 1
 
     def release(self) -> None:
         with self.engine.begin() as conn:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .addresses import InvalidValue, normalize_address
-from .build import build_next_issue
+from .build import Evergreen, build_next_issue
 from .errors import NewsletterError
 from .ledger import Ledger
 from .lock import Lock
@@ -59,15 +59,17 @@ class SendReport:
 def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
                     clock: Callable[[], datetime], approve_as: str = "",
                     require_approval: bool = False, tag: str | None = None,
-                    progress: Callable[[int, int], None] | None = None) -> SendReport:
+                    progress: Callable[[int, int], None] | None = None,
+                    evergreen: Evergreen | None = None) -> SendReport:
     """Deliver the open issue (building it first) to every active subscriber not yet served.
 
     `approve_as`: staff approve the issue as they send it (a held issue needs this).
-    `progress(done, total)` is called after each subscriber.
+    `progress(done, total)` is called after each subscriber. `evergreen`: what to send
+    when nothing is new (see `build_next_issue`).
     """
     secret = settings.require_secret_key()
     with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
-        outcome = build_next_issue(settings, store, now=clock())
+        outcome = build_next_issue(settings, store, now=clock(), evergreen=evergreen)
         issue = outcome.issue
         if issue is None:
             return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")

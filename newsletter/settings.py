@@ -24,6 +24,7 @@ SAMPLE_FEED = "sample"
 """The `feed.source` value that means the bundled sample feed of the first clinic."""
 
 CONFIG_FILE_NAME = "newsletter.toml"
+DEFAULTS_SOURCE = "the bundled defaults"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,18 @@ class Secrets:
     staff_password: str = field(default="", repr=False)
 
 
+@dataclass(frozen=True)
+class SchedulerSettings:
+    schedules: str = "schedules"
+    """The folder of schedule files, one `*.toml` per schedule."""
+    misfire_grace_seconds: int = 3600
+    """A run this late still goes out; a later one is held for staff instead. An hour
+    covers a reboot or a slow previous job and is still the same morning."""
+    feed_alert_after_failures: int = 3
+    staff_alert_address: str = ""
+    """Where feed alerts and held-issue notices go; empty: only the log says it."""
+
+
 SECRET_VARIABLES = {"secret_key": "NEWSLETTER_SECRET_KEY",
                     "smtp_password": "NEWSLETTER_SMTP_PASSWORD",
                     "staff_password": "NEWSLETTER_STAFF_PASSWORD"}
@@ -112,11 +125,17 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = field(default_factory=Path.cwd)
     """Relative paths in the file (feed, database, outbox) are relative to this folder."""
-    source: str = "the bundled defaults"
+    source: str = DEFAULTS_SOURCE
     """Where these settings came from, for messages."""
+
+    @property
+    def config_file(self) -> Path | None:
+        """The file these settings were read from, None for the bundled defaults."""
+        return None if self.source == DEFAULTS_SOURCE else Path(self.source).resolve()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -282,4 +301,15 @@ def _validated(settings: Settings) -> Settings:
             fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
     if not 0 <= settings.web.trusted_proxies <= 5:
         fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
+    scheduler = settings.scheduler
+    for key, least, most in (("misfire_grace_seconds", 1, 7 * 86400),
+                             ("feed_alert_after_failures", 1, 1000)):
+        if not least <= getattr(scheduler, key) <= most:
+            fail(f"scheduler.{key}",
+                 f"must be between {least} and {most}, not {getattr(scheduler, key)}")
+    if scheduler.staff_alert_address and not _ADDRESS.match(scheduler.staff_alert_address):
+        fail("scheduler.staff_alert_address",
+             f"is not an email address: {scheduler.staff_alert_address!r}")
+    if not scheduler.schedules.strip():
+        fail("scheduler.schedules", "must name a folder (the default is \"schedules\")")
     return settings

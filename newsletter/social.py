@@ -4,6 +4,8 @@ too, so that the CLI stays a few lines."""
 
 from __future__ import annotations
 
+import json
+
 from .counting import PLATFORMS, utf8_bytes
 from .errors import NewsletterError, NotFound
 from .links import article_slug
@@ -57,6 +59,17 @@ def snippets_document(issue_slug: str, articles: tuple[Article, ...],
                                    if s.article_id == article.id]}
                      for article in articles],
     }
+
+
+def snippet_files(issue_slug: str, articles: tuple[Article, ...],
+                  snippets: list[Snippet]) -> dict[str, str]:
+    """What staff post from: social.json with every snippet, and social/<platform>.txt with
+    the lead article's post for each platform, ready to paste."""
+    lead = articles[0].id
+    document = snippets_document(issue_slug, articles, snippets)
+    return {"social.json": json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+            **{f"social/{s.platform}.txt": s.text + "\n" for s in snippets
+               if s.article_id == lead}}
 
 
 def snippet_json(snippet: Snippet) -> dict:

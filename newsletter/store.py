@@ -13,9 +13,13 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 
 from . import db
 from .curate import keys_of
+from .evergreen import is_evergreen
+from .links import normalized_link
 from .model import Article, Image
 
 OPEN_STATUSES = ("draft", "held", "approved", "sending")
+WAITING_STATUSES = ("draft", "held", "approved")
+"""Open and not yet frozen by a send: staff may still approve or hold it."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,16 @@ class FeedRecord:
     consecutive_failures: int
     last_error: str | None
     last_ok_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedAlert:
+    """Staff were told the feed fails; cleared (and staff told) when it works again."""
+
+    source: str
+    alerted_at: datetime
+    failures: int
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,22 @@ class Store:
         _upsert_feed(conn, source, dict(url=url, etag=etag, last_modified=last_modified,
                                         last_ok_at=now, consecutive_failures=0, last_error=None))
 
+    def feed_alert(self, source: str) -> FeedAlert | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.feed_alerts)
+                               .where(db.feed_alerts.c.source == source)).first()
+        return FeedAlert(**row._mapping) if row else None
+
+    def open_feed_alert(self, source: str, *, failures: int, reason: str,
+                        now: datetime) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(db.feed_alerts).values(source=source, alerted_at=now,
+                                                       failures=failures, reason=reason))
+
+    def close_feed_alert(self, source: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(db.feed_alerts).where(db.feed_alerts.c.source == source))
+
     # --- articles already published -----------------------------------------------------
 
     def seen_keys(self) -> set[str]:
@@ -154,18 +184,23 @@ class Store:
             slug, number = f"{wanted}-{number}", number + 1
         return slug
 
-    def approve_issue(self, issue_id: int, *, by: str, now: datetime) -> None:
-        """Staff said yes to this content; a later change of content undoes it."""
+    def approve_issue(self, issue_id: int, *, by: str, now: datetime) -> bool:
+        """Staff said yes to this content; a later change of content undoes it. False if
+        the issue is no longer waiting (a send froze it, or it was rebuilt meanwhile)."""
         with self.engine.begin() as conn:
-            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+            done = conn.execute(update(db.issues).where(
+                db.issues.c.id == issue_id, db.issues.c.status.in_(WAITING_STATUSES)).values(
                 status="approved", approved_by=by, approved_at=now, updated_at=now))
+        return done.rowcount == 1
 
-    def hold_issue(self, issue_id: int, *, reason: str, now: datetime) -> None:
-        """Staff said "not yet": a held issue is not sent until someone approves it."""
+    def hold_issue(self, issue_id: int, *, reason: str, now: datetime) -> bool:
+        """Nothing sends a held issue until staff approve it (an approval is undone)."""
         with self.engine.begin() as conn:
-            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+            done = conn.execute(update(db.issues).where(
+                db.issues.c.id == issue_id, db.issues.c.status.in_(WAITING_STATUSES)).values(
                 status="held", held_reason=reason, approved_by=None, approved_at=None,
                 updated_at=now))
+        return done.rowcount == 1
 
     def withdraw_approval(self, issue_id: int, *, now: datetime) -> None:
         """The approved wording changed: what was approved is no longer what would go out."""
@@ -175,12 +210,31 @@ class Store:
                 status="draft", approved_by=None, approved_at=None, updated_at=now))
 
     def complete_issue(self, issue_id: int, *, now: datetime) -> None:
-        """The issue went out: it joins the archive and its articles are never mailed again."""
+        """The issue went out: it joins the archive and its articles are never mailed again
+        (an evergreen article may be, later: its sending is recorded apart)."""
         issue = self.issue_by_id(issue_id)
+        regular = tuple(a for a in issue.articles if not is_evergreen(a))
         with self.engine.begin() as conn:
             conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
                 status="sent", sent_at=now, updated_at=now))
-            self.remember_articles(conn, issue.articles, issue_slug=issue.slug, now=now)
+            self.remember_articles(conn, regular, issue_slug=issue.slug, now=now)
+            for article in issue.articles:
+                if is_evergreen(article):
+                    _record_evergreen_send(conn, normalized_link(article.url), issue.slug, now)
+
+    # --- evergreen articles --------------------------------------------------------------
+
+    def mailed_links(self) -> set[str]:
+        """Normalized links of every article mailed in a regular issue."""
+        s = db.seen_articles
+        with self.engine.connect() as conn:
+            return set(conn.execute(select(s.c.key).where(s.c.issue_slug.is_not(None)))
+                       .scalars())
+
+    def evergreen_last_sent(self) -> dict[str, datetime]:
+        e = db.evergreen_sends
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(e.c.link, e.c.last_sent_at)).all())
 
     def mark_sending(self, issue_id: int, *, now: datetime) -> None:
         """From here on the issue's content is frozen: every subscriber gets the same."""
@@ -213,8 +267,7 @@ class Store:
 
     def drop_open_issue(self, conn) -> None:
         """Forget an open issue whose content no longer holds; never one being sent."""
-        conn.execute(delete(db.issues).where(db.issues.c.status.in_(("draft", "held",
-                                                                      "approved"))))
+        conn.execute(delete(db.issues).where(db.issues.c.status.in_(WAITING_STATUSES)))
 
 
 def _upsert_feed(conn, source: str, values: dict) -> None:
@@ -223,6 +276,14 @@ def _upsert_feed(conn, source: str, values: dict) -> None:
         conn.execute(update(db.feeds).where(db.feeds.c.source == source).values(**values))
     else:
         conn.execute(insert(db.feeds).values(**{"url": source, **values, "source": source}))
+
+
+def _record_evergreen_send(conn, link: str, slug: str, now: datetime) -> None:
+    e = db.evergreen_sends
+    done = conn.execute(update(e).where(e.c.link == link).values(
+        last_sent_at=now, issue_slug=slug, times=e.c.times + 1))
+    if done.rowcount == 0:
+        conn.execute(insert(e).values(link=link, last_sent_at=now, issue_slug=slug, times=1))
 
 
 def article_to_json(article: Article) -> dict:

@@ -36,3 +36,19 @@ def test_the_readmes_social_snippets_are_what_the_code_makes_today():
     assert len(snippets) == 8
     for snippet in snippets:
         assert listing(snippet) in shown
+
+
+def test_the_readmes_weekly_schedule_is_the_committed_one():
+    shown = README.split("## Schedules", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    assert shown == (ROOT / "schedules" / "weekly.toml").read_text(encoding="utf-8")
+
+
+def test_the_readmes_systemd_unit_is_in_the_committed_one():
+    shown = README.split("```ini\n", 1)[1].split("```", 1)[0]
+    unit = (ROOT / "deploy" / "newsletter-scheduler.service").read_text(encoding="utf-8")
+    assert shown.strip().splitlines()[0] == "[Service]"
+    assert shown in unit
+    for setting in ("User=", "WorkingDirectory=", "EnvironmentFile=", "Restart=on-failure",
+                    "KillSignal=SIGTERM", "ExecStart=/srv/newsletter/.venv/bin/newsletter "
+                                          "scheduler"):
+        assert setting in shown

@@ -8,19 +8,11 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from .helpers import ROOT
 from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
-from .smtpserver import SmtpServer
 
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def start_send(config: Path, *args: str, command=(NEWSLETTER, "send")) -> subprocess.Popen:

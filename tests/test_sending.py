@@ -17,13 +17,6 @@ from newsletter.transport import OutboxTransport, SmtpTransport
 from . import checklist
 from .helpers import item
 from .sending_setup import SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
-from .smtpserver import SmtpServer
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def send(settings, store, **kwargs):

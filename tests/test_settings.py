@@ -63,6 +63,11 @@ def test_an_http_feed_is_left_alone(tmp_path):
     ('[feed]\ntimeout_seconds = 0\n', ["feed.timeout_seconds"]),
     ('[clinic]\nname = \n', ["not valid TOML"]),
     ('clinic = 3\n', ["[clinic]", "table"]),
+    ('[scheduler]\nmisfire_grace_seconds = 0\n', ["scheduler.misfire_grace_seconds", "between 1"]),
+    ('[scheduler]\nmisfire_grace_seconds = 60.5\n', ["scheduler.misfire_grace_seconds", "whole"]),
+    ('[scheduler]\nfeed_alert_after_failures = 0\n', ["scheduler.feed_alert_after_failures"]),
+    ('[scheduler]\nstaff_alert_address = "front desk"\n', ["scheduler.staff_alert_address"]),
+    ('[scheduler]\nschedules = ""\n', ["scheduler.schedules", "folder"]),
 ])
 def test_mistakes_name_the_key_and_the_file(tmp_path, text, words):
     path = write(tmp_path, text)
@@ -72,6 +77,14 @@ def test_mistakes_name_the_key_and_the_file(tmp_path, text, words):
     assert str(path) in message
     for word in words:
         assert word in message
+
+
+def test_the_config_file_is_known_for_whoever_reloads_it_later(tmp_path):
+    assert load_settings(cwd=tmp_path).config_file is None
+    path = write(tmp_path, "[scheduler]\nmisfire_grace_seconds = 600\n")
+    settings = load_settings(path)
+    assert settings.config_file == path.resolve()
+    assert settings.scheduler.misfire_grace_seconds == 600
 
 
 def test_a_missing_config_file_is_a_clear_error(tmp_path):

@@ -64,3 +64,11 @@ def now() -> datetime:
 def print_warnings(warnings) -> None:
     for warning in warnings:
         click.secho(f"  warning: {warning}", fg="yellow")
+
+
+def print_issue(issue) -> None:
+    """An issue as staff recognize it: slug, status, subject and article titles."""
+    click.echo(f"Issue {issue.slug} ({issue.status}): {issue.subject}")
+    click.echo(f"  {len(issue.articles)} article(s):")
+    for article in issue.articles:
+        click.echo(f"    - {article.title}")

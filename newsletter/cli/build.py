@@ -14,9 +14,9 @@ from ..message import sample_fields
 from ..render import GMAIL_CLIP_BYTES, personalize
 from ..settings import Settings
 from ..snippets import Snippet, compose_all
-from ..social import snippets_document
+from ..social import snippet_files
 from ..store import Store
-from .base import common_options, main, now, print_warnings
+from .base import common_options, main, now, print_issue, print_warnings
 
 
 @main.command()
@@ -56,7 +56,6 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
     rendered, issue = outcome.rendered, outcome.issue
     fields = sample_fields(settings, issue.slug)
     (out_dir / "social").mkdir(parents=True, exist_ok=True)
-    lead = issue.articles[0].id
     files = {
         "email.html": personalize(rendered.html, fields, html=True),
         "email.txt": personalize(rendered.text, fields, html=False),
@@ -74,9 +73,7 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
                          for a in issue.articles],
             "warnings": list(outcome.warnings),
         }, indent=2, ensure_ascii=False) + "\n",
-        "social.json": json.dumps(snippets_document(issue.slug, issue.articles, snippets),
-                                  indent=2, ensure_ascii=False) + "\n",
-        **{f"social/{s.platform}.txt": s.text + "\n" for s in snippets if s.article_id == lead},
+        **snippet_files(issue.slug, issue.articles, snippets),
     }
     for name, content in files.items():
         (out_dir / name).write_text(content, encoding="utf-8")
@@ -86,10 +83,7 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
 def _print_summary(outcome: BuildOutcome, written: list[Path], snippets: list[Snippet]
                    ) -> None:
     issue, size = outcome.issue, len(outcome.rendered.html.encode())
-    click.echo(f"Issue {issue.slug} ({issue.status}): {issue.subject}")
-    click.echo(f"  {len(issue.articles)} article(s):")
-    for article in issue.articles:
-        click.echo(f"    - {article.title}")
+    print_issue(issue)
     verdict = "fits" if size <= GMAIL_CLIP_BYTES else "WILL BE CLIPPED by Gmail"
     click.echo(f"  HTML {size / 1024:.1f} KB of Gmail's {GMAIL_CLIP_BYTES // 1024} KB clip "
                f"limit: {verdict}")

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from ..alerts import check_feed_health
 from ..sending import SendPlan, SendReport, plan_send, send_next_issue, send_test
 from ..settings import Settings
 from ..store import Store
@@ -26,7 +27,8 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
 
     A send that stopped (a crash, a dead server, too many failures) resumes where it left
     off when run again; nobody gets the issue twice. Without an SMTP host in the config,
-    messages are written to the outbox folder as .eml files.
+    messages are written to the outbox folder as .eml files. A feed that keeps failing is
+    reported to scheduler.staff_alert_address once (and once when it recovers).
 
     \b
     Examples:
@@ -52,6 +54,7 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
                                  progress=progress)
     finally:
         progress.close()
+        check_feed_health(settings, store, transport, now=now())
         transport.close()
     _print_report(report, transport)
     if report.outcome != "complete" and report.outcome != "nothing new":

@@ -1,0 +1,63 @@
+"""newsletter approve / hold: staff's say over the open issue before a schedule sends it."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from ..approval import approve as approve_issue, fingerprint, hold as hold_issue, reviewable
+from ..settings import Settings
+from ..store import Store, StoredIssue
+from .base import common_options, main, now, print_issue
+
+
+@main.command()
+@common_options
+@click.option("--as", "approver", metavar="NAME",
+              help="Record the approval under this name [default: your login name].")
+@click.option("--yes", "-y", is_flag=True, help="Approve without asking.")
+def approve(settings: Settings, approver: str | None, yes: bool):
+    """Approve the open issue, so that a schedule that needs approval sends it.
+
+    Shows the issue first (check the full email with `newsletter build`). A held issue is
+    approved too; an issue being sent or already sent cannot be.
+
+    \b
+    Example:
+      newsletter approve --as "Dr. Glenn"
+    """
+    store = Store.open(settings.database_url)
+    issue = reviewable(store)
+    _show(issue)
+    if issue.status == "approved":
+        click.echo(f"Already approved by {issue.approved_by} on "
+                   f"{issue.approved_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}.")
+        return
+    if not yes:
+        click.confirm("Approve it for sending?", abort=True)
+    approved = approve_issue(store, fingerprint(issue), by=approver or getpass.getuser(),
+                             now=now())
+    click.echo(f"Approved issue {approved.slug} as {approved.approved_by}.")
+
+
+@main.command()
+@common_options
+@click.option("--reason", default="", help="Why, for whoever looks next.")
+def hold(settings: Settings, reason: str):
+    """Hold the open issue: no schedule sends it until it is approved.
+
+    \b
+    Example:
+      newsletter hold --reason "wait for the holiday hours article"
+    """
+    store = Store.open(settings.database_url)
+    issue = hold_issue(store, None, by=getpass.getuser(), reason=reason, now=now())
+    _show(issue)
+    click.echo(f"Held issue {issue.slug}; approve it with `newsletter approve` when ready.")
+
+
+def _show(issue: StoredIssue) -> None:
+    print_issue(issue)
+    if issue.status == "held" and issue.held_reason:
+        click.secho(f"  held: {issue.held_reason}", fg="yellow")

@@ -1,0 +1,108 @@
+"""newsletter schedules check / list, and newsletter scheduler, the process that runs them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timezone
+
+import click
+
+from ..errors import NewsletterError
+from ..run_log import RunLog
+from ..schedules import Schedule, check_schedules, load_schedules, next_runs
+from ..scheduler import configure_logging, run_scheduler
+from ..settings import Settings
+from ..store import Store
+from .base import common_options, main, now
+
+
+@main.group()
+def schedules():
+    """Check and list the schedules: one .toml file per schedule in the schedules folder
+    (scheduler.schedules in the config, "schedules" by default)."""
+
+
+@schedules.command("check")
+@common_options
+def check(settings: Settings):
+    """Check every schedule file (and its evergreen list); each mistake is one line
+    naming the file and the key.
+
+    \b
+    Example:
+      newsletter schedules check
+    """
+    folder = settings.path(settings.scheduler.schedules)
+    good, errors = check_schedules(folder, default_timezone=settings.clinic.timezone,
+                                   base_dir=settings.base_dir)
+    for schedule in good:
+        click.echo(f"ok: {schedule.path.name}: {schedule.summary()}")
+    for error in errors:
+        click.secho(f"error: {error}", fg="red", err=True)
+        if error.hint:
+            click.echo(f"hint: {error.hint}", err=True)
+    if not good and not errors:
+        click.echo(f"No schedule files in {folder}.")
+    if errors:
+        sys.exit(1)
+
+
+@schedules.command("list")
+@common_options
+@click.option("--count", default=3, show_default=True, type=click.IntRange(1, 100),
+              help="How many next run times to show.")
+def list_schedules(settings: Settings, count: int):
+    """Each schedule with its next run times in the clinic's local time and in UTC, and
+    how its last run went.
+
+    \b
+    Example:
+      newsletter schedules list --count 5
+    """
+    found = _schedules(settings)
+    runs = RunLog(Store.open(settings.database_url).engine)
+    at = now()
+    for schedule in found:
+        click.echo(f"{schedule.key}: {schedule.name}: {schedule.summary()}")
+        if schedule.action == "send":
+            cap = schedule.articles_per_issue or settings.issue.articles_per_issue
+            click.echo(f"  approval {'required' if schedule.requires_approval else 'not needed'}"
+                       f"; nothing new: {schedule.when_nothing_new}; up to {cap} article(s)")
+        for run in next_runs(schedule, at, count):
+            click.echo(f"  next: {run.astimezone(settings.zone):%a %Y-%m-%d %H:%M %Z}"
+                       f"  ({run.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
+        for last in runs.runs(schedule.key, limit=1):
+            started = last.started_at.astimezone(settings.zone)
+            click.echo(f"  last run: {started:%a %Y-%m-%d %H:%M %Z}: {last.outcome}"
+                       + (f" issue {last.issue_slug}" if last.issue_slug else "")
+                       + (f" ({last.note})" if last.note else ""))
+
+
+@main.command()
+@common_options
+def scheduler(settings: Settings):
+    """Run the schedules until stopped (SIGTERM or Ctrl-C): each on time, in its time
+    zone, once.
+
+    Every run does what `python send.py` does, with the schedule's audience, approval
+    rule and article cap. A run more than scheduler.misfire_grace_seconds late is not sent:
+    the issue is held for staff. Only one scheduler may run per database; a second one
+    refuses to start. Restart it after editing the schedules.
+
+    \b
+    Example:
+      newsletter scheduler --config /srv/newsletter/newsletter.toml
+    """
+    found = _schedules(settings)
+    configure_logging(click.get_current_context().meta.get("verbose", False))
+    sys.exit(run_scheduler(settings, found))
+
+
+def _schedules(settings: Settings) -> list[Schedule]:
+    folder = settings.path(settings.scheduler.schedules)
+    found = load_schedules(folder, default_timezone=settings.clinic.timezone,
+                           base_dir=settings.base_dir)
+    if not found:
+        raise NewsletterError(f"no schedules in {folder}",
+                              hint="add one such as weekly.toml (see the README's Schedules)")
+    return found
