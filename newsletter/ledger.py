@@ -19,11 +19,32 @@ STATUSES = ("sent", "failed", "skipped", "deferred")
 by the next run. skipped: unsubscribed after the send began."""
 
 
-# The two statements of the hot loop, built once so that SQLAlchemy compiles them once.
+# The two statements of the hot loop.
 _STATUS_OF = select(db.subscribers.c.status).where(db.subscribers.c.id == bindparam("id"))
 _RECORD = insert(db.deliveries).values(
     issue_id=bindparam("issue_id"), subscriber_id=bindparam("subscriber_id"),
-    status=bindparam("status"), error=bindparam("error"), at=bindparam("at"))
+    status=bindparam("status"), error=bindparam("error"), at=bindparam("at"),
+    attempts=bindparam("attempts"))
+
+
+class _Prepared:
+    """A statement compiled once for this database and handed straight to the driver, with
+    each value converted as its column type would: per message this skips SQLAlchemy's
+    statement handling, a third of the ledger's cost."""
+
+    def __init__(self, statement, dialect):
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.order = compiled.positiontup  # None where the driver takes named parameters
+        processors = {name: bind.type.bind_processor(dialect)
+                      for name, bind in compiled.binds.items()}
+        self.convert = {name: process for name, process in processors.items() if process}
+
+    def run(self, conn, **values):
+        for name, process in self.convert.items():
+            values[name] = process(values[name])
+        return conn.exec_driver_sql(
+            self.sql, tuple(values[name] for name in self.order) if self.order else values)
 
 
 class Ledger:
@@ -34,6 +55,8 @@ class Ledger:
         self.conn = engine.connect()
         d = db.deliveries
         self._done = select(d.c.subscriber_id).where(d.c.issue_id == issue_id)
+        self._status_of = _Prepared(_STATUS_OF, engine.dialect)
+        self._record = _Prepared(_RECORD, engine.dialect)
 
     def retry_deferred(self) -> None:
         """Addresses deferred by an earlier run are tried again; their rows are rewritten."""
@@ -75,13 +98,13 @@ class Ledger:
 
     def still_active(self, subscriber_id: int) -> bool:
         """Asked right before each message: an unsubscribe lands at once, even mid-send."""
-        return self.conn.execute(_STATUS_OF, {"id": subscriber_id}).scalar() == "active"
+        return self._status_of.run(self.conn, id=subscriber_id).scalar() == "active"
 
     def record(self, subscriber_id: int, status: str, *, now: datetime,
                error: str | None = None) -> None:
         """Committed before the next message goes: this row is what a resumed send trusts."""
-        self.conn.execute(_RECORD, {"issue_id": self.issue_id, "subscriber_id": subscriber_id,
-                                    "status": status, "error": error, "at": now})
+        self._record.run(self.conn, issue_id=self.issue_id, subscriber_id=subscriber_id,
+                         status=status, error=error, at=now, attempts=1)
         self.conn.commit()
 
     def counts(self) -> dict[str, int]:
