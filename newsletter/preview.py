@@ -5,6 +5,7 @@ snippets, and every warning worth a look. Pure: it reads a stored issue, never t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import lxml.html
@@ -52,9 +53,9 @@ def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[
     if issue.status == "held":
         checks.append(f"held: {issue.held_reason or 'waiting for staff'}; it is not sent "
                       "until someone approves it")
-    titles = {a.id: a.title for a in issue.articles}
-    checks += [f"{s.platform} snippet of “{titles[s.article_id]}”: {note}"
-               for s in snippets for note in s.notes]
+    noted = Counter((s.platform, note) for s in snippets for note in s.notes)
+    checks += [f"{platform} snippet of {count} article(s): {note}"
+               for (platform, note), count in noted.items()]
     return Preview(issue=issue, html=html,
                    text=personalize(issue.text, fields, html=False), snippets=snippets,
                    warnings=tuple(extra_warnings) + issue.warnings + tuple(checks))

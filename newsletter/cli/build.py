@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections import Counter
 from pathlib import Path
 
 import click
 
 from ..build import BuildOutcome, build_next_issue
-from ..message import sample_fields
-from ..render import GMAIL_CLIP_BYTES, personalize
+from ..preview import Preview, preview_of
+from ..render import GMAIL_CLIP_BYTES
 from ..settings import Settings
-from ..snippets import Snippet, compose_all
 from ..social import snippet_files
 from ..store import Store
 from .base import common_options, main, now, print_issue, print_warnings
@@ -44,21 +42,19 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str, pre
         click.echo(f"Nothing new in {outcome.feed_url}: no issue was built.")
         print_warnings(outcome.warnings)
         return
-    snippets = compose_all(outcome.issue.articles, clinic_name=settings.clinic.name)
-    written = write_issue_files(outcome, settings, out_dir, snippets)
-    _print_summary(outcome, written, snippets)
+    preview = preview_of(outcome.issue, settings)
+    written = write_issue_files(outcome, preview, out_dir)
+    _print_summary(preview, written)
 
 
-def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
-                      snippets: list[Snippet]) -> list[Path]:
-    """The issue as a sample subscriber gets it, plus what staff need to check it: the
-    email, its summary, every social snippet, and the lead article's ready to paste."""
+def write_issue_files(outcome: BuildOutcome, preview: Preview, out_dir: Path) -> list[Path]:
+    """What the staff preview shows, as files: the email as a sample subscriber gets it, its
+    summary, every social snippet, and the lead article's ready to paste."""
     rendered, issue = outcome.rendered, outcome.issue
-    fields = sample_fields(settings, issue.slug)
     (out_dir / "social").mkdir(parents=True, exist_ok=True)
     files = {
-        "email.html": personalize(rendered.html, fields, html=True),
-        "email.txt": personalize(rendered.text, fields, html=False),
+        "email.html": preview.html,
+        "email.txt": preview.text,
         "issue.json": json.dumps({
             "slug": issue.slug,
             "status": issue.status,
@@ -73,28 +69,22 @@ def write_issue_files(outcome: BuildOutcome, settings: Settings, out_dir: Path,
                          for a in issue.articles],
             "warnings": list(outcome.warnings),
         }, indent=2, ensure_ascii=False) + "\n",
-        **snippet_files(issue.slug, issue.articles, snippets),
+        **snippet_files(issue.slug, issue.articles, list(preview.snippets)),
     }
     for name, content in files.items():
         (out_dir / name).write_text(content, encoding="utf-8")
     return [out_dir / name for name in files]
 
 
-def _print_summary(outcome: BuildOutcome, written: list[Path], snippets: list[Snippet]
-                   ) -> None:
-    issue, size = outcome.issue, len(outcome.rendered.html.encode())
+def _print_summary(preview: Preview, written: list[Path]) -> None:
+    issue, snippets = preview.issue, preview.snippets
     print_issue(issue)
-    verdict = "fits" if size <= GMAIL_CLIP_BYTES else "WILL BE CLIPPED by Gmail"
-    click.echo(f"  HTML {size / 1024:.1f} KB of Gmail's {GMAIL_CLIP_BYTES // 1024} KB clip "
-               f"limit: {verdict}")
-    if issue.status == "held":
-        click.secho("  HELD for staff: it will not be sent without approval.", fg="yellow")
+    verdict = "WILL BE CLIPPED by Gmail" if preview.clipped else "fits"
+    click.echo(f"  HTML {preview.html_bytes / 1024:.1f} KB of Gmail's {GMAIL_CLIP_BYTES // 1024} "
+               f"KB clip limit: {verdict}")
     click.echo(f"  Social: {len(snippets)} snippets ({len(issue.articles)} article(s) on "
                f"{len({s.platform for s in snippets})} platforms), each within its limit")
-    noted = Counter((s.platform, note) for s in snippets for note in s.notes)
-    print_warnings(outcome.warnings + tuple(
-        f"{platform} snippet of {count} article(s): {note}"
-        for (platform, note), count in noted.items()))
+    print_warnings(preview.warnings)
     emails = [p for p in written if p.parent.name != "social"]
     lead = [p for p in written if p.parent.name == "social"]
     click.echo(f"  Wrote {', '.join(str(p) for p in emails)}"
