@@ -34,9 +34,11 @@ def test_the_preview_shows_everything_staff_check(site):
     html = page.text
     assert f'<dd id="subject">{issue.subject}</dd>' in html
     assert f'<dd id="preheader">{issue.preheader}</dd>' in html
-    assert 'id="frame-desktop"' in html and 'width="600"' in html
-    assert 'id="frame-phone"' in html and 'width="375"' in html
-    assert html.count('sandbox=""') == 2
+    for colors in ("light", "dark"):  # all four frames at once
+        assert f'id="frame-desktop-{colors}"' in html and f'id="frame-phone-{colors}"' in html
+        assert f'email.html?scheme={colors}"' in html
+    assert html.count('width="600"') == 2 and html.count('width="375"') == 2
+    assert html.count('sandbox=""') == 4
     assert "Hi Jordan," in html  # the plain text, as the sample reader gets it
     assert "of Gmail's 102 KB clip limit: fits" in html
     assert "Not approved yet." in html
@@ -48,7 +50,7 @@ def test_the_preview_shows_everything_staff_check(site):
 
 def test_the_frames_switch_to_phone_width_and_dark_mode(site):
     html = site.client.get("/staff/?scheme=dark&layout=phone").text
-    assert 'id="frame-desktop"' not in html and 'width="375"' in html
+    assert 'id="frame-phone-dark"' in html and html.count("<iframe") == 1
     issue = open_issue(site)
     assert f'src="/staff/preview/{issue.id}/email.html?scheme=dark"' in html
     dark = site.client.get(f"/staff/preview/{issue.id}/email.html?scheme=dark")

@@ -55,7 +55,7 @@ def sample_site():
 
 
 def preview_screenshots() -> list[Path]:
-    shots = [("preview-desktop.png", "scheme=light&layout=both", 1100),
+    shots = [("preview-desktop.png", "scheme=both&layout=both", 2700),
              ("preview-phone-dark.png", "scheme=dark&layout=phone", 1100)]
     written = []
     with sample_site() as base, chromium() as browser:

@@ -28,6 +28,8 @@ from .security import EMAIL_POLICY
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 FRAMES = {"desktop": 600, "phone": 375}
 LAYOUTS = ("both", "desktop", "phone")
+COLORS = ("both",) + SCHEMES
+"""By default the preview shows all four frames: desktop and phone, light and dark."""
 
 
 @blueprint.get("/")
@@ -35,7 +37,7 @@ def preview():
     """The next issue, built afresh from the feed exactly as a send would build it. If the
     feed cannot be read, the issue as last built is shown with the reason."""
     ctx = context()
-    scheme = _choice("scheme", SCHEMES)
+    scheme = _choice("scheme", COLORS)
     layout = _choice("layout", LAYOUTS)
     problems: tuple[str, ...] = ()
     try:
@@ -47,11 +49,12 @@ def preview():
         if issue is None:
             raise
         problems = (f"the feed could not be read, so this is the issue as last built: {error}",)
-    frames = [(name, width) for name, width in FRAMES.items() if layout in ("both", name)]
+    frames = [(name, width, colors) for colors in SCHEMES if scheme in ("both", colors)
+              for name, width in FRAMES.items() if layout in ("both", name)]
     return render_template("staff/preview.html", preview=preview_of(issue, ctx.settings,
                                                                      extra_warnings=problems),
                            scheme=scheme, layout=layout, frames=frames, layouts=LAYOUTS,
-                           schemes=SCHEMES, clip=GMAIL_CLIP_BYTES,
+                           schemes=COLORS, clip=GMAIL_CLIP_BYTES,
                            ask_name=not g.staff_name, staff_name=g.staff_name,
                            sample_name=SAMPLE_READER.name,
                            seen=approval.fingerprint(issue),
