@@ -41,10 +41,15 @@ class Preview:
         return self.html_bytes > GMAIL_CLIP_BYTES
 
 
+def sample_email(issue: StoredIssue, settings: Settings) -> tuple[str, str]:
+    """The HTML and plain text exactly as the sample reader gets them."""
+    fields = sample_fields(settings, issue.slug)
+    return personalize(issue.html, fields, html=True), personalize(issue.text, fields, html=False)
+
+
 def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[str, ...] = ()
                ) -> Preview:
-    fields = sample_fields(settings, issue.slug)
-    html = personalize(issue.html, fields, html=True)
+    html, text = sample_email(issue, settings)
     snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
     checks = [f"image without alt text: {src}" for src in images_without_alt(html)]
     if len(html.encode("utf-8")) > GMAIL_CLIP_BYTES:
@@ -56,8 +61,7 @@ def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[
     noted = Counter((s.platform, note) for s in snippets for note in s.notes)
     checks += [f"{platform} snippet of {count} article(s): {note}"
                for (platform, note), count in noted.items()]
-    return Preview(issue=issue, html=html,
-                   text=personalize(issue.text, fields, html=False), snippets=snippets,
+    return Preview(issue=issue, html=html, text=text, snippets=snippets,
                    warnings=tuple(extra_warnings) + issue.warnings + tuple(checks))
 
 

@@ -54,6 +54,11 @@ def schedule_at(folder: Path, *slots: datetime, key: str = "soon") -> None:
         f'second = "{seconds}" }}\n')
 
 
+# A scheduler process must be up before its slot: Python and the imports take a second or
+# two here, more on a busy machine, so the slots are this far ahead.
+LEAD = 7
+
+
 def slots_ahead(lead: float, count: int = 1, gap: int = 2) -> list[datetime]:
     """`count` whole-second times `gap` s apart, the first `lead` s or more from now, all
     in one minute."""
@@ -104,7 +109,7 @@ def locks(store) -> list:
 def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_two(
         tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp, subscribers=150, rate=100)
-    (slot,) = slots_ahead(4)
+    (slot,) = slots_ahead(LEAD)
     schedule_at(tmp_path, slot)
     first = Scheduler(config, "first")
     first.wait_for("scheduler started")
@@ -128,7 +133,7 @@ def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_tw
 
 def test_slots_missed_inside_the_grace_time_run_once_coalesced(tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp, grace=120)
-    slots = slots_ahead(4, count=2)
+    slots = slots_ahead(LEAD, count=2)
     schedule_at(tmp_path, *slots)
     down = Scheduler(config, "down")
     down.wait_for("scheduler started")
@@ -146,7 +151,7 @@ def test_slots_missed_inside_the_grace_time_run_once_coalesced(tmp_path, smtp):
 def test_a_slot_missed_beyond_the_grace_time_holds_the_issue_and_sends_nothing(
         tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp, grace=1)
-    (slot,) = slots_ahead(4)
+    (slot,) = slots_ahead(LEAD)
     schedule_at(tmp_path, slot)
     down = Scheduler(config, "down")
     down.wait_for("scheduler started")

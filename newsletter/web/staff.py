@@ -17,7 +17,7 @@ from ..build import build_next_issue
 from ..counting import PLATFORMS
 from ..errors import FeedError, NewsletterError
 from ..message import SAMPLE_READER
-from ..preview import SCHEMES, pin_color_scheme, preview_of
+from ..preview import SCHEMES, pin_color_scheme, preview_of, sample_email
 from ..render import GMAIL_CLIP_BYTES
 from ..sending import send_test
 from ..subscribers import STATUSES, decode_csv
@@ -69,7 +69,7 @@ def email_frame(issue_id: int):
     issue = ctx.store.issue_by_id(issue_id)
     if issue is None:
         abort(404, "There is no such issue.")
-    html = pin_color_scheme(preview_of(issue, ctx.settings).html, _choice("scheme", SCHEMES))
+    html = pin_color_scheme(sample_email(issue, ctx.settings)[0], _choice("scheme", SCHEMES))
     return Response(html, headers={"Content-Security-Policy": EMAIL_POLICY},
                     content_type="text/html; charset=utf-8")
 
