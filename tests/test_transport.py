@@ -4,7 +4,7 @@ import pytest
 
 from newsletter.transport import DeliveryError, SmtpTransport, TransportUnavailable
 
-from .smtpserver import SmtpServer, free_port
+from .smtpserver import free_port
 
 MESSAGE = b"From: a@clinic.example\r\nSubject: dots\r\n\r\nfirst\r\n.a line that starts with a dot\r\n.\r\nlast\r\n"
 
