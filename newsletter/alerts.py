@@ -11,12 +11,9 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
 
 from .feed_health import Notice, decide
+from .message import automated_message
 from .settings import Settings
 from .store import Store
 from .transport import DeliveryError, Transport, TransportUnavailable
@@ -33,17 +30,10 @@ def notify_staff(settings: Settings, transport: Transport, notice: Notice, *,
     if not address:
         return False
     sender = settings.sender.address
-    message = EmailMessage(policy=SMTP)
-    message["From"] = Address(settings.sender.name, addr_spec=sender)
-    message["To"] = address
-    message["Subject"] = notice.subject
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(notice.body)
+    message = automated_message(settings, address, notice.subject, text=notice.body, now=now)
     key = f"staff/{now:%Y%m%dT%H%M%S}-" + re.sub(r"[^a-z0-9]+", "-", notice.subject.lower())
     try:
-        transport.send(sender, address, message.as_bytes(), key=key[:120])
+        transport.send(sender, address, message, key=key[:120])
     except (DeliveryError, TransportUnavailable) as error:
         log.error("could not tell staff (%s): %s", address, error)
         return False

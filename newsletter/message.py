@@ -17,7 +17,7 @@ from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 
 from .render import PLACEHOLDER, RenderedIssue, greeting
@@ -110,6 +110,23 @@ def sample_fields(settings: Settings, slug: str, recipient: Recipient = SAMPLE_R
 def message_id(settings: Settings, slug: str, subscriber_id: int) -> str:
     """The same for the same issue and subscriber, so a retried message is recognisably one."""
     return f"<newsletter.{slug}.{subscriber_id}@{sender_domain(settings)}>"
+
+
+def automated_message(settings: Settings, to: str, subject: str, *, text: str,
+                      html: str = "", now: datetime, kind: str = "notice") -> bytes:
+    """A one-off message from the clinic's sender (a confirmation link, a note to staff),
+    marked as automatic so that no mailbox answers it with an out-of-office."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(settings.sender.name, addr_spec=settings.sender.address)
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(kind, domain=sender_domain(settings))
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text, cte="quoted-printable")
+    if html:
+        message.add_alternative(html, subtype="html", cte="quoted-printable")
+    return message.as_bytes()
 
 
 def sender_domain(settings: Settings) -> str:

@@ -7,14 +7,10 @@ Pure but for the subscriber list it is handed: no clock (`now` is an argument), 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
 
 from .addresses import clean_name, normalize_address
 from .errors import NewsletterError
-from .message import sender_domain
+from .message import automated_message
 from .render import environment, greeting
 from .settings import Settings
 from .subscribers import Subscriber, Subscribers
@@ -74,15 +70,6 @@ def confirmation_message(settings: Settings, subscriber: Subscriber, link: str, 
     context = {"clinic": settings.clinic, "link": link, "hours": CONFIRM_HOURS,
                "subject": subject, "greeting": greeting(subscriber.name)}
     env = environment()
-    message = EmailMessage(policy=SMTP)
-    message["From"] = Address(settings.sender.name, addr_spec=settings.sender.address)
-    message["To"] = subscriber.email
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid("confirm", domain=sender_domain(settings))
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(env.get_template("email/confirm.txt").render(context),
-                        cte="quoted-printable")
-    message.add_alternative(env.get_template("email/confirm.html").render(context),
-                            subtype="html", cte="quoted-printable")
-    return message.as_bytes()
+    return automated_message(settings, subscriber.email, subject, now=now, kind="confirm",
+                             text=env.get_template("email/confirm.txt").render(context),
+                             html=env.get_template("email/confirm.html").render(context))
