@@ -33,7 +33,6 @@ GMAIL_CLIP_BYTES = 102 * 1024
 """Gmail hides everything after about this many bytes of HTML behind "View entire message"."""
 
 PLACEHOLDER = re.compile(r"%%([A-Z_]+)%%")
-HTML_PLACEHOLDERS = ("UNSUBSCRIBE_URL", "GREETING")
 
 # cssutils would shorten #111111 to #111, which some clients do not understand.
 cssutils.ser.prefs.minimizeColorHash = False

@@ -63,7 +63,7 @@ def write_issue_files(outcome: BuildOutcome, preview: Preview, out_dir: Path) ->
             "preheader": issue.preheader,
             "web_url": rendered.web_url,
             "feed": outcome.feed_url,
-            "html_bytes": len(rendered.html.encode()),
+            "html_bytes": preview.html_bytes,
             "articles": [{"id": a.id, "title": a.title, "url": a.url,
                           "published": a.published.isoformat() if a.published else None}
                          for a in issue.articles],
