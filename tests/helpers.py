@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from .checklist import Expect
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "newsletter" / "samples"
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
+NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
+"""The installed console script, run as a user runs it."""
 UNSUBSCRIBE_URL = "https://advancedphysicalmedicine.example/newsletter/unsubscribe/tok123"
 
 
@@ -63,3 +67,11 @@ def rss(items: list[dict], *, link: str = "https://clinic.example/blog/") -> byt
 def item(number: int, day: int, month: str = "Nov", year: int = 2026, **extra) -> dict:
     return {"guid": f"post-{number}", "title": f"Article number {number}",
             "date": f"{day:02d} {month} {year} 14:00:00 GMT", **extra}
+
+
+def wait_until(condition, timeout: float = 30) -> None:
+    """Poll `condition` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)

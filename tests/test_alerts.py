@@ -5,9 +5,7 @@ import email
 import email.policy
 import os
 import subprocess
-import sys
 from datetime import datetime, timezone
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -16,11 +14,10 @@ from newsletter.jobs import run_schedule
 from newsletter.run_log import RunLog
 from newsletter.store import FeedAlert, FeedRecord
 
-from .helpers import item, rss
+from .helpers import NEWSLETTER, item, rss
 from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
 
 CHICAGO = ZoneInfo("America/Chicago")
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 T = datetime(2026, 11, 30, 15, tzinfo=timezone.utc)
 STAFF = "frontdesk@clinic.example"
 

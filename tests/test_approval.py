@@ -2,8 +2,6 @@
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,9 +11,9 @@ from newsletter.errors import NotFound
 from newsletter.sending import IssueHeld, send_next_issue
 from newsletter.transport import OutboxTransport
 
+from .helpers import NEWSLETTER
 from .sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from . import checklist
-from .helpers import FEEDS, item, rss
+from .helpers import FEEDS, NEWSLETTER, item, rss
 
-NEWSLETTER = Path(sys.executable).parent / "newsletter"
 
 
 def run(*args: str, cwd: Path, command=None) -> subprocess.CompletedProcess:

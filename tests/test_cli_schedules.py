@@ -2,14 +2,14 @@
 
 import re
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 from newsletter.run_log import RunLog
 from newsletter.store import Store
 
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
+from .helpers import NEWSLETTER
+
 WEEKLY = 'action = "send"\ncron = { day_of_week = "mon", hour = 9, minute = 0 }\n'
 
 

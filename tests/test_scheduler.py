@@ -6,7 +6,6 @@ Schedules here use cron's `second` field to fire a few seconds ahead."""
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,10 +22,10 @@ from newsletter.lock import Lock
 from newsletter.scheduler import JOB_TABLE, Heartbeat, _sync_jobs
 from newsletter.schedules import load_schedules
 
+from .helpers import NEWSLETTER, wait_until
 from .sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from .smtpserver import SmtpServer
 
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 CHICAGO = ZoneInfo("America/Chicago")
 STAFF = "frontdesk@clinic.example"
 
@@ -88,13 +87,6 @@ class Scheduler:
     def stop(self, signum=signal.SIGTERM) -> int:
         self.process.send_signal(signum)
         return self.process.wait(timeout=30)
-
-
-def wait_until(condition, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
 
 
 def sleep_until(moment: datetime) -> None:

@@ -5,28 +5,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-
-from .helpers import ROOT
+from .helpers import NEWSLETTER, ROOT, wait_until
 from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
-
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 
 
 def start_send(config: Path, *args: str, command=(NEWSLETTER, "send")) -> subprocess.Popen:
     return subprocess.Popen([*command, "--config", str(config), *args],
                             env={**os.environ, **ENV}, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.01)
 
 
 def test_killed_three_times_mid_send_every_subscriber_is_served_once(tmp_path, smtp):
@@ -36,7 +24,7 @@ def test_killed_three_times_mid_send_every_subscriber_is_served_once(tmp_path, s
     kills = 0
     for stop_after in (40, 120, 210):
         process = start_send(config)
-        wait_for(lambda: len(smtp.messages) >= stop_after or process.poll() is not None)
+        wait_until(lambda: len(smtp.messages) >= stop_after or process.poll() is not None)
         assert process.poll() is None, process.communicate()
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -57,7 +45,7 @@ def test_two_sends_at_once_one_goes_ahead_the_other_says_who(tmp_path, smtp):
     _, store = open_clinic(config)
     add_subscribers(store, numbered(60))
     first = start_send(config)
-    wait_for(lambda: len(smtp.messages) >= 1)
+    wait_until(lambda: len(smtp.messages) >= 1)
     second = start_send(config)
     out, err = second.communicate(timeout=60)
     assert second.returncode == 3

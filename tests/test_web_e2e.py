@@ -10,17 +10,16 @@ import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from .browser import answer_images_locally, chromium
+from .helpers import NEWSLETTER
 from .sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 from .smtpserver import free_port
 
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DARK_BACKGROUND = "rgb(17, 22, 21)"    # #111615, the email's dark-mode background
 LIGHT_BACKGROUND = "rgb(238, 242, 241)"  # #eef2f1

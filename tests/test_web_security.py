@@ -3,8 +3,6 @@ run, CSRF on every form, and `newsletter serve` refuses to expose the staff page
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -13,11 +11,10 @@ from newsletter.settings import load_settings
 from newsletter.tokens import unsubscribe_token
 from newsletter.web import create_app
 
-from .helpers import item
+from .helpers import NEWSLETTER, item
 from .sending_setup import ENV, SECRET, make_clinic
 from .web_setup import add_person, csrf_of, form_token, make_site
 
-NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # Escaped once more for the feed's XML, so that after parsing the title is HOSTILE as text.
 HOSTILE_IN_FEED = HOSTILE.replace("<", "&lt;").replace(">", "&gt;")
