@@ -114,7 +114,7 @@ def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_tw
 
     second = Scheduler(config, "second")
     second.wait_for("the send of issue")
-    wait_until(lambda: store.sent_issues(), timeout=60)
+    second.wait_for("soon: sent", timeout=60)  # logged once the run's outcome is recorded
     counts = smtp.count_by_recipient()
     assert set(counts) == {email for email, _ in numbered(150)}
     assert sum(counts.values()) - 150 <= 1, "at most the message in flight at the kill"
@@ -133,7 +133,7 @@ def test_slots_missed_inside_the_grace_time_run_once_coalesced(tmp_path, smtp):
     assert RunLog(store.engine).runs() == [], "stopped before its first slot"
     sleep_until(slots[-1] + timedelta(seconds=1))
     up = Scheduler(config, "up")
-    wait_until(lambda: store.sent_issues())
+    up.wait_for("soon: sent")
     time.sleep(1)  # room for a second run, were the two slots not coalesced
     assert [r.outcome for r in RunLog(store.engine).runs("soon")] == ["sent"]
     assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
