@@ -53,8 +53,7 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     """
     current = store.open_issue()
     if current and current.status == "sending":
-        return BuildOutcome(current, _rendered(current, settings), current.warnings,
-                            settings.feed_source)
+        return _frozen(current, settings)
     source = settings.feed_source
     record = store.feed(source)
     requested = record.url if record else source
@@ -86,6 +85,9 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
         store.save_feed_state(conn, source, url=result.moved_to or requested, etag=result.etag,
                               last_modified=result.last_modified, now=now)
         store.remember_articles(conn, selection.baseline, issue_slug=None, now=now)
+        sending = store.issue_being_sent(conn)  # a send may have begun while we fetched
+        if sending is not None:
+            return _frozen(sending, settings)
         if not selection.articles:
             store.drop_open_issue(conn)
             return BuildOutcome(None, None, tuple(warnings), result.url)
@@ -166,6 +168,10 @@ def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | N
     return conn.execute(insert(db.issues).values(
         **values, status="held" if selection.held else "draft", held_reason=held_reason,
         created_at=now)).inserted_primary_key[0]
+
+
+def _frozen(issue: StoredIssue, settings: Settings) -> BuildOutcome:
+    return BuildOutcome(issue, _rendered(issue, settings), issue.warnings, settings.feed_source)
 
 
 def _rendered(issue: StoredIssue, settings: Settings) -> RenderedIssue:

@@ -68,6 +68,12 @@ class Ledger:
     def close(self) -> None:
         self.conn.close()
 
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def remaining(self, *, tag: str | None = None, batch: int = 500) -> Iterator[Recipient]:
         """Active subscribers not yet done, in id order, fetched a batch at a time so that
         memory stays flat and no read transaction pins an old snapshot."""

@@ -25,6 +25,7 @@ from .subscribers import Subscribers
 from .transport import DeliveryError, Transport, TransportUnavailable
 
 HEARTBEAT_SECONDS = 10
+FREEZE_ATTEMPTS = 3
 MAX_LISTED_FAILURES = 50
 
 
@@ -69,45 +70,58 @@ def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
     """
     secret = settings.require_secret_key()
     with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
-        outcome = build_next_issue(settings, store, now=clock(), evergreen=evergreen)
-        issue = outcome.issue
-        if issue is None:
-            return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
-        _check_approval(store, issue, approve_as, require_approval, clock())
-        ledger = Ledger(store.engine, issue.id)
-        try:
-            ledger.retry_deferred()
-            total = ledger.count_remaining(tag=tag)
-            if total == 0 and issue.status != "sending":
-                raise NewsletterError("there are no active subscribers to send to",
-                                      hint="add some with `newsletter subscribers import FILE.csv`")
-            store.mark_sending(issue.id, now=clock())
-            run_id = store.start_send_run(issue.id, now=clock())
-            report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
-            started = clock()
-            try:
-                _deliver(settings, transport, ledger, lock, outcome.rendered, secret, clock,
-                         tag, total, report, progress)
-            except TransportUnavailable as error:
-                report.outcome, report.note = "paused", str(error)
-            finally:
-                report.seconds = (clock() - started).total_seconds()
-            if report.outcome != "paused":
-                left = ledger.count_remaining(tag=tag)
-                counts = ledger.counts()
-                if left == 0 and not counts.get("deferred"):
-                    store.complete_issue(issue.id, now=clock())
-                    report.outcome = "complete"
-                elif counts.get("deferred"):
-                    report.note = (f"{counts['deferred']} address(es) could not be reached for "
-                                   "now; run the send again to retry them")
-            store.finish_send_run(run_id, report, now=clock())
-        finally:
-            ledger.close()
+        for _ in range(FREEZE_ATTEMPTS):
+            outcome = build_next_issue(settings, store, now=clock(), evergreen=evergreen)
+            if outcome.issue is None:
+                return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+            issue = _check_approval(store, outcome.issue, approve_as, require_approval, clock())
+            with Ledger(store.engine, issue.id) as ledger:
+                ledger.retry_deferred()
+                total = ledger.count_remaining(tag=tag)
+                if total == 0 and issue.status != "sending":
+                    raise NewsletterError("there are no active subscribers to send to",
+                                          hint="add some with `newsletter subscribers import "
+                                               "FILE.csv`")
+                if not store.freeze_for_sending(issue, now=clock()):
+                    continue  # the preview rebuilt it or staff held it since it was read
+                report = _send_frozen(settings, store, transport, ledger, lock, issue,
+                                      outcome.rendered, secret, clock, tag, total, progress)
+                break
+        else:
+            raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send began",
+                                  hint="run the send again")
     if report.outcome == "paused":
         raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
                          f"{report.note}", hint="fix the cause, then run `newsletter send` again: "
                                                 "it resumes where it stopped")
+    return report
+
+
+def _send_frozen(settings: Settings, store: Store, transport: Transport, ledger: Ledger,
+                 lock: Lock, issue, rendered, secret: str, clock, tag, total: int,
+                 progress) -> SendReport:
+    """Deliver a frozen issue to whoever the ledger has not served; complete it when
+    nobody is left."""
+    run_id = store.start_send_run(issue.id, now=clock())
+    report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
+    started = clock()
+    try:
+        _deliver(settings, transport, ledger, lock, rendered, secret, clock, tag, total,
+                 report, progress)
+    except TransportUnavailable as error:
+        report.outcome, report.note = "paused", str(error)
+    finally:
+        report.seconds = (clock() - started).total_seconds()
+    if report.outcome != "paused":
+        left = ledger.count_remaining(tag=tag)
+        counts = ledger.counts()
+        if left == 0 and not counts.get("deferred"):
+            store.complete_issue(issue.id, now=clock())
+            report.outcome = "complete"
+        elif counts.get("deferred"):
+            report.note = (f"{counts['deferred']} address(es) could not be reached for "
+                           "now; run the send again to retry them")
+    store.finish_send_run(run_id, report, now=clock())
     return report
 
 
@@ -171,18 +185,20 @@ def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Loc
 
 
 def _check_approval(store: Store, issue, approve_as: str, require_approval: bool,
-                    now: datetime) -> None:
+                    now: datetime):
+    """The issue as it may be sent, approved by `approve_as` if they said so."""
     if issue.status in ("approved", "sending"):
-        return
+        return issue
     if approve_as:
         store.approve_issue(issue.id, by=approve_as, now=now)
-        return
+        return store.issue_by_id(issue.id) or issue  # gone: freezing it fails, and we retry
     if issue.status == "held":
         raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
                         hint="check it with `newsletter build`, then send with --approve")
     if require_approval:
         raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
                         hint="approve it with `newsletter approve` or in the web preview")
+    return issue
 
 
 @dataclass(frozen=True)

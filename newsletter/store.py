@@ -236,11 +236,19 @@ class Store:
         with self.engine.connect() as conn:
             return dict(conn.execute(select(e.c.link, e.c.last_sent_at)).all())
 
-    def mark_sending(self, issue_id: int, *, now: datetime) -> None:
-        """From here on the issue's content is frozen: every subscriber gets the same."""
+    def freeze_for_sending(self, issue: StoredIssue, *, now: datetime) -> bool:
+        """Mark `issue` "sending" if it is still what was read: same status, same content.
+        From here on its content is frozen, so every subscriber gets the same. False when
+        it changed meanwhile (a preview rebuilt it, staff held it): read it again."""
+        i = db.issues.c
+        unchanged = [i.id == issue.id, i.status == issue.status]
+        if issue.status != "sending":
+            unchanged += [i.subject == issue.subject, i.preheader == issue.preheader,
+                          i.html == issue.html, i.text == issue.text]
         with self.engine.begin() as conn:
-            conn.execute(update(db.issues).where(db.issues.c.id == issue_id).values(
+            frozen = conn.execute(update(db.issues).where(*unchanged).values(
                 status="sending", updated_at=now))
+        return frozen.rowcount == 1
 
     def start_send_run(self, issue_id: int, *, now: datetime) -> int:
         with self.engine.begin() as conn:
@@ -264,6 +272,12 @@ class Store:
                                 .order_by(r.c.id.desc()).limit(limit)).all()
         return [SendRun(**{k: row._mapping[k] for k in SendRun.__dataclass_fields__})
                 for row in rows]
+
+    def issue_being_sent(self, conn) -> StoredIssue | None:
+        """Read inside a transaction that has already written, so that (on SQLite, whose
+        first write locks the database) no send can begin between this and the commit."""
+        row = conn.execute(select(db.issues).where(db.issues.c.status == "sending")).first()
+        return _issue(row) if row else None
 
     def drop_open_issue(self, conn) -> None:
         """Forget an open issue whose content no longer holds; never one being sent."""

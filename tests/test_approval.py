@@ -65,7 +65,7 @@ def test_an_issue_being_sent_or_replaced_cannot_be_approved_or_held(clinic):
     issue = build_next_issue(settings, store, now=now()).issue
     with pytest.raises(IssueChanged, match="changed since you looked"):
         approve(store, "0" * 24, by="x", now=now())
-    store.mark_sending(issue.id, now=now())
+    assert store.freeze_for_sending(issue, now=now())
     for decide in (lambda: approve(store, None, by="x", now=now()),
                    lambda: hold(store, None, by="x", now=now())):
         with pytest.raises(IssueChanged, match="already being sent"):

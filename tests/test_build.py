@@ -8,6 +8,7 @@ import pytest
 
 from newsletter.build import build_next_issue
 from newsletter.errors import FeedError, FeedGone
+from newsletter.fetch import fetch
 from newsletter.settings import Settings
 from newsletter.store import Store
 
@@ -62,6 +63,28 @@ def test_building_again_gives_the_same_open_issue(tmp_path):
     assert second.issue.slug == first.issue.slug
     assert second.issue.articles == first.issue.articles
     assert second.rendered.html == first.rendered.html
+
+
+@pytest.mark.parametrize("feed_changed", [False, True])
+def test_a_send_that_starts_while_the_feed_is_fetched_keeps_its_issue(
+        tmp_path, feed_file, feed_changed):
+    """A preview rebuilds the open issue while a send may begin: the rebuild must neither
+    rewrite the issue being sent nor put a newer draft in front of it."""
+    settings = configure(tmp_path, feed_file([item(1, 20), item(2, 21)]))
+    store = Store.open(settings.database_url)
+    sending = build(settings, store).issue
+    if feed_changed:
+        feed_file([item(1, 20), item(2, 21), item(3, 26)])
+
+    def send_begins_meanwhile(url, **kwargs):
+        result = fetch(url, **kwargs)
+        assert store.freeze_for_sending(sending, now=NOW)
+        return result
+
+    outcome = build(settings, store, now=NOW.replace(hour=18), fetcher=send_begins_meanwhile)
+    assert outcome.issue.id == sending.id and outcome.issue.status == "sending"
+    assert outcome.issue.articles == sending.articles and outcome.rendered.html == sending.html
+    assert store.open_issue().id == sending.id, "a resumed send finds the same issue"
 
 
 def test_after_a_send_only_new_articles_make_the_next_issue(tmp_path, feed_file):

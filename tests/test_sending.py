@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy import update
 
 from newsletter import db
+from newsletter.build import build_next_issue
 from newsletter.errors import NewsletterError
 from newsletter.lock import Lock, LockHeld
 from newsletter.sending import IssueHeld, SendPaused, plan_send, send_next_issue, send_test
+from newsletter.store import Store
 from newsletter.tokens import subscriber_of
 from newsletter.transport import OutboxTransport, SmtpTransport
 
 from . import checklist
-from .helpers import item
+from .helpers import item, rss
 from .sending_setup import SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
 
 
@@ -210,6 +212,50 @@ def test_a_schedule_that_requires_approval_waits_for_it(tmp_path, smtp):
         send(settings, store, require_approval=True)
     store.approve_issue(store.open_issue().id, by="dr.glenn", now=now())
     assert send(settings, store, require_approval=True).outcome == "complete"
+
+
+class Meanwhile(Store):
+    """The staff preview and the approval page do not take the send lock: `meddle` runs
+    once, right before the send freezes the issue it read."""
+
+    def __init__(self, engine, meddle):
+        super().__init__(engine)
+        self.meddle = meddle
+
+    def freeze_for_sending(self, issue, *, now):
+        meddle, self.meddle = self.meddle, lambda: None
+        meddle()
+        return super().freeze_for_sending(issue, now=now)
+
+
+def test_an_issue_the_preview_rebuilt_as_the_send_began_goes_out_as_rebuilt(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    add_subscribers(store, numbered(3))
+
+    def preview_of_a_grown_feed():
+        (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 21), item(3, 22)]))
+        build_next_issue(settings, store, now=now())
+
+    report = send(settings, Meanwhile(store.engine, preview_of_a_grown_feed))
+    assert report.outcome == "complete"
+    assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
+    (sent,) = store.sent_issues()
+    assert [a.id for a in sent.articles] == ["post-3", "post-2", "post-1"]
+    assert all("Article number 3" in parsed(m).get_body(("plain",)).get_content()
+               for m in smtp.messages)
+    assert store.open_issue() is None
+
+
+def test_an_issue_staff_held_as_the_send_began_is_not_sent(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    add_subscribers(store, numbered(3))
+
+    def staff_hold():
+        store.hold_issue(store.open_issue().id, reason="a typo in the subject", now=now())
+
+    with pytest.raises(IssueHeld, match="a typo in the subject"):
+        send(settings, Meanwhile(store.engine, staff_hold))
+    assert smtp.messages == [] and store.open_issue().status == "held"
 
 
 def test_a_send_while_another_holds_the_lock_says_who_holds_it(tmp_path, smtp):
