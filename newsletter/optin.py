@@ -7,6 +7,7 @@ Pure but for the subscriber list it is handed: no clock (`now` is an argument), 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import NamedTuple
 
 from .addresses import clean_name, normalize_address
 from .errors import NewsletterError
@@ -30,17 +31,23 @@ class ExpiredLink(NewsletterError):
 
 def request(subscribers: Subscribers, email: str, name: str, *, now: datetime
             ) -> Subscriber | None:
-    """Whom to send a confirmation link to, if anyone. A new address is stored as pending and gets a link; a pending one gets a new link.
-    An active or suppressed address gets nothing and is not changed (a stranger must not
-    rename a subscriber or bring back an address that left). Callers show everyone the same
-    answer, so the form does not tell who is on the list. Raises InvalidValue for a bad
-    address."""
+    """Whom to send a confirmation link to, if anyone. A new address is stored as pending;
+    a pending one, or one that unsubscribed (people come back), gets a link and is not
+    changed until the link is followed. An active address gets nothing, nor does one that
+    bounced or complained. Nobody is renamed: a stranger may fill in the form. Callers show
+    everyone the same answer, so the form does not tell who is on the list. Raises
+    InvalidValue for a bad address."""
     address = normalize_address(email)
     found = subscribers.by_email(address)
     if found is None:
         found = subscribers.add(address, name=clean_name(name), source="web", now=now,
                                 status="pending")
-    return found if found.status == "pending" else None
+    return found if found.status in ("pending", "unsubscribed") else None
+
+
+class Confirmation(NamedTuple):
+    subscriber_id: int
+    requested_at: datetime
 
 
 def confirm_token(secret: str, subscriber_id: int, *, now: datetime) -> str:
@@ -50,17 +57,18 @@ def confirm_token(secret: str, subscriber_id: int, *, now: datetime) -> str:
     return sign(secret, PURPOSE, f"{subscriber_id}.{expires}")
 
 
-def subscriber_to_confirm(secret: str, token: str, *, now: datetime) -> int:
-    """The subscriber id of a genuine, unexpired confirmation token."""
+def confirmation_of(secret: str, token: str, *, now: datetime) -> Confirmation:
+    """Who asked, and when, from a genuine, unexpired confirmation token."""
     payload = verify(secret, PURPOSE, token)
     subscriber_id, _, expires = (payload or "").partition(".")
     if not (subscriber_id.isdigit() and expires.isdigit()):
         raise BadLink("this confirmation link is not valid",
                       hint="copy the whole link from the email, or subscribe again")
-    if now > datetime.fromtimestamp(int(expires), timezone.utc):
+    expiry = datetime.fromtimestamp(int(expires), timezone.utc)
+    if now > expiry:
         raise ExpiredLink(f"this confirmation link has expired (links work for "
                           f"{CONFIRM_HOURS} hours)", hint="subscribe again for a new link")
-    return int(subscriber_id)
+    return Confirmation(int(subscriber_id), expiry - timedelta(hours=CONFIRM_HOURS))
 
 
 def confirmation_message(settings: Settings, subscriber: Subscriber, link: str, *,

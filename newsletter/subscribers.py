@@ -57,6 +57,14 @@ class Subscriber:
             return None
         return self.unsubscribed_at if self.status == "unsubscribed" else self.updated_at
 
+    def may_confirm(self, requested_at: datetime) -> bool:
+        """Whether a confirmation link asked for at `requested_at` subscribes this address:
+        a pending one, or one that unsubscribed before asking again (a link from before
+        they left does not bring them back)."""
+        return self.status == "pending" or (
+            self.status == "unsubscribed" and self.unsubscribed_at is not None
+            and self.unsubscribed_at < requested_at)
+
     def why_suppressed(self) -> str:
         """`"unsubscribed on 2026-01-02"`."""
         return f"{self.status} on {self.suppressed_since:%Y-%m-%d}"
@@ -204,13 +212,17 @@ class Subscribers:
         with self.engine.begin() as conn:
             return _unsubscribe(conn, _T.c.id == subscriber_id, now)
 
-    def confirm(self, subscriber_id: int, *, now: datetime) -> bool:
-        """Double opt-in: the person followed the link. Only a pending address becomes active;
-        one that unsubscribed since stays as it is. Whether this call changed anything."""
+    def confirm(self, subscriber_id: int, *, requested_at: datetime, now: datetime) -> bool:
+        """Double opt-in: the person followed a link asked for at `requested_at` (see
+        `Subscriber.may_confirm`). Whether this call changed anything."""
         with self.engine.begin() as conn:
+            found = _one(conn, _T.c.id == subscriber_id)
+            if found is None or not found.may_confirm(requested_at):
+                return False
             result = conn.execute(update(_T).where(_T.c.id == subscriber_id,
-                                                   _T.c.status == "pending")
-                                  .values(status="active", confirmed_at=now, updated_at=now))
+                                                   _T.c.status == found.status)
+                                  .values(status="active", confirmed_at=now,
+                                          unsubscribed_at=None, updated_at=now))
             return result.rowcount > 0
 
     def set_status(self, subscriber_id: int, status: str, *, now: datetime) -> bool:

@@ -133,17 +133,24 @@ def test_subscribe_mails_a_link_and_only_the_confirmed_address_becomes_active(tm
 def test_the_same_answer_for_everyone_and_nobody_else_is_changed(tmp_path, smtp):
     site = make_site(tmp_path, smtp_port=smtp.port)
     add_person(site, "ana@mail.example", "Ana")
-    gone = add_person(site, "gone@mail.example")
+    gone = add_person(site, "gone@mail.example", "Gone")
     site.subscribers.unsubscribe(gone, now=site.clock())
+    bounced = add_person(site, "bounced@mail.example")
+    site.subscribers.set_status(bounced, "bounced", now=site.clock())
     token = form_token(site.client, "/subscribe")
+    addresses = ("ana@mail.example", "gone@mail.example", "bounced@mail.example",
+                 "fresh@mail.example")
     pages = [site.client.post("/subscribe", data={"csrf_token": token, "email": address,
                                                   "name": "Mallory"}).text
-             for address in ("ana@mail.example", "gone@mail.example", "fresh@mail.example")]
+             for address in addresses]
     strip = lambda html: re.sub(r'value="[^"]*"', "", html)  # noqa: E731
-    assert strip(pages[0]) == strip(pages[1]) == strip(pages[2])
-    assert [r for m in smtp.messages for r in m.recipients] == ["fresh@mail.example"]
+    assert len({strip(page) for page in pages}) == 1
+    assert [r for m in smtp.messages for r in m.recipients] == [
+        "gone@mail.example", "fresh@mail.example"], "only someone who left may come back"
     assert site.subscribers.by_email("ana@mail.example").name == "Ana"
-    assert site.subscribers.get(gone).status == "unsubscribed"
+    assert (site.subscribers.get(gone).status, site.subscribers.get(gone).name) == (
+        "unsubscribed", "Gone"), "unchanged until they follow the link"
+    assert site.subscribers.get(bounced).status == "bounced"
 
 
 def test_subscribe_needs_the_csrf_token_and_a_real_address(site):
@@ -173,10 +180,28 @@ def test_confirming_does_not_bring_back_someone_who_left(site):
     token = confirm_token(SECRET, person, now=site.clock())
     site.subscribers.unsubscribe(person, now=site.clock())
     page = site.client.get(f"/confirm/{token}")
-    assert "so this link does nothing" in page.text and "<button" not in page.text
+    assert "so it does nothing" in page.text and "<button" not in page.text
     session_token = form_token(site.client, "/subscribe")
     site.client.post(f"/confirm/{token}", data={"csrf_token": session_token})
     assert site.subscribers.get(person).status == "unsubscribed"
+
+
+def test_someone_who_left_can_subscribe_again_by_confirming_a_new_link(tmp_path, smtp):
+    site = make_site(tmp_path, smtp_port=smtp.port)
+    person = add_person(site, "back@mail.example", "Back")
+    site.subscribers.unsubscribe(person, now=site.clock())
+    site.clock.advance(minutes=5)
+    token = form_token(site.client, "/subscribe")
+    site.client.post("/subscribe", data={"csrf_token": token, "email": "back@mail.example"})
+    path = confirmation_link(smtp, "back@mail.example").removeprefix(BASE_URL)
+    ask = site.client.get(path)
+    assert "Yes, subscribe me" in ask.text
+    assert site.subscribers.get(person).status == "unsubscribed", "a GET changes nothing"
+    done = site.client.post(path, data={"csrf_token": csrf_of(ask.text)})
+    assert "You are subscribed" in done.text
+    back = site.subscribers.get(person)
+    assert (back.status, back.confirmed_at, back.unsubscribed_at) == (
+        "active", site.clock(), None)
 
 
 def test_subscribing_is_rate_limited_per_client_and_per_address(tmp_path, smtp):

@@ -96,18 +96,19 @@ def _send_confirmation(subscriber) -> None:
 def confirm(token: str):
     ctx = context()
     try:
-        subscriber_id = optin.subscriber_to_confirm(ctx.secret, token, now=ctx.clock())
+        asked = optin.confirmation_of(ctx.secret, token, now=ctx.clock())
     except NewsletterError as error:
         return render_template("confirm.html", state="invalid", message=str(error),
                                hint=error.hint), 400
-    subscriber = ctx.subscribers.get(subscriber_id)
+    subscriber = ctx.subscribers.get(asked.subscriber_id)
     if subscriber is None:
         return render_template("confirm.html", state="invalid",
                                message="this confirmation link is not valid", hint=""), 400
     if request.method == "POST":
-        ctx.subscribers.confirm(subscriber.id, now=ctx.clock())
+        ctx.subscribers.confirm(subscriber.id, requested_at=asked.requested_at, now=ctx.clock())
         subscriber = ctx.subscribers.get(subscriber.id)
-    state = {"pending": "ask", "active": "done"}.get(subscriber.status, "left")
+    state = ("done" if subscriber.status == "active" else
+             "ask" if subscriber.may_confirm(asked.requested_at) else "left")
     return render_template("confirm.html", state=state, email=subscriber.email, message="",
                            hint="")
 
