@@ -49,6 +49,7 @@ class SendReport:
     skipped: int = 0
     deferred: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    no_such_address: list[tuple[int, str]] = field(default_factory=list)  # (id, email)
     seconds: float = 0.0
     note: str = ""
 
@@ -113,16 +114,34 @@ def _send_frozen(settings: Settings, store: Store, transport: Transport, ledger:
     finally:
         report.seconds = (clock() - started).total_seconds()
     if report.outcome != "paused":
+        notes = _suppress_hard_bounces(store, report, clock())
         left = ledger.count_remaining(tag=tag)
         counts = ledger.counts()
         if left == 0 and not counts.get("deferred"):
             store.complete_issue(issue.id, now=clock())
             report.outcome = "complete"
         elif counts.get("deferred"):
-            report.note = (f"{counts['deferred']} address(es) could not be reached for "
-                           "now; run the send again to retry them")
+            notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
+                         "run the send again to retry them")
+        report.note = "; ".join(notes)
     store.finish_send_run(run_id, report, now=clock())
     return report
+
+
+def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> list[str]:
+    """Addresses the server said do not exist are marked bounced, so no later issue goes to
+    them, but only when the server took other messages in this run: a server that
+    refuses everyone (misconfigured, or not the right relay) must not empty the list."""
+    if not report.no_such_address:
+        return []
+    if not report.sent:
+        return [f"{len(report.no_such_address)} address(es) were refused as nonexistent, "
+                "but the server took no other message, so they were not marked bounced"]
+    subscribers = Subscribers(store.engine)
+    for subscriber_id, _ in report.no_such_address:
+        subscribers.set_status(subscriber_id, "bounced", now=now)
+    return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
+            "bounced: no later issue goes to them"]
 
 
 def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Lock, rendered,
@@ -168,6 +187,8 @@ def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Loc
             setattr(report, status, getattr(report, status) + 1)
             if len(report.failures) < MAX_LISTED_FAILURES:
                 report.failures.append((recipient.email, str(error)))
+            if error.no_such_address:
+                report.no_such_address.append((recipient.id, recipient.email))
             in_a_row += 1
             if in_a_row >= settings.smtp.pause_after_failures:
                 raise TransportUnavailable(f"{in_a_row} addresses failed in a row "

@@ -23,11 +23,14 @@ from .settings import Settings
 
 
 class DeliveryError(Exception):
-    """One address could not be served. `permanent`: a 5xx, do not try again."""
+    """One address could not be served. `permanent`: a 5xx, do not try again.
+    `no_such_address`: the server said the mailbox or domain does not exist (a hard bounce,
+    RFC 3463 status 5.1.x), as opposed to a refusal for a reason of its own."""
 
-    def __init__(self, reason: str, *, permanent: bool):
+    def __init__(self, reason: str, *, permanent: bool, no_such_address: bool = False):
         super().__init__(reason)
         self.permanent = permanent
+        self.no_such_address = no_such_address
 
 
 class TransportUnavailable(NewsletterError):
@@ -117,7 +120,7 @@ class SmtpTransport:
                 return
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = error.recipients.get(recipient, (450, b"refused"))
-                failure = _reply_error(code, reply)
+                failure = _reply_error(code, reply, about_recipient=True)
             except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
                 failure = _reply_error(error.smtp_code, error.smtp_error)
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError, OSError) as error:
@@ -251,8 +254,16 @@ def describe(transport: Transport) -> str:
     return f"outbox {transport.folder}"
 
 
-def _reply_error(code: int, reply) -> DeliveryError:
-    return DeliveryError(f"{code} {_text(reply)}", permanent=500 <= code < 600)
+# RFC 3463: bad destination mailbox (5.1.1), system (5.1.2) or syntax (5.1.3), moved with no
+# forwarding address (5.1.6), a domain that takes no mail (5.1.10, RFC 7505).
+_NO_SUCH_ADDRESS = re.compile(r"5\.1\.(?:1|2|3|6|10)(?!\d)")
+
+
+def _reply_error(code: int, reply, *, about_recipient: bool = False) -> DeliveryError:
+    text = _text(reply)
+    return DeliveryError(f"{code} {text}", permanent=500 <= code < 600,
+                         no_such_address=about_recipient and code >= 500
+                         and bool(_NO_SUCH_ADDRESS.match(text)))
 
 
 def _text(reply) -> str:

@@ -27,7 +27,8 @@ class Received:
 @dataclass
 class Faults:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> 4xx replies left
-    permanent: set[str] = field(default_factory=set)          # addresses answered 550
+    permanent: set[str] = field(default_factory=set)          # "550 5.1.1 no such mailbox"
+    policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
 
 
@@ -42,6 +43,8 @@ class Handler:
         with self.lock:
             if address in self.faults.permanent:
                 return "550 5.1.1 no such mailbox here"
+            if address in self.faults.policy:
+                return "550 5.7.1 message refused by local policy"
             if self.faults.temporary.get(address, 0) > 0:
                 self.faults.temporary[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"

@@ -13,6 +13,7 @@ from newsletter.errors import NewsletterError
 from newsletter.lock import Lock, LockHeld
 from newsletter.sending import IssueHeld, SendPaused, plan_send, send_next_issue, send_test
 from newsletter.store import Store
+from newsletter.subscribers import Subscribers
 from newsletter.tokens import subscriber_of
 from newsletter.transport import OutboxTransport, SmtpTransport
 
@@ -129,6 +130,34 @@ def test_4xx_is_retried_and_5xx_fails_that_address_only(tmp_path, smtp):
     counts = smtp.count_by_recipient()
     assert counts["reader00002@mail.example"] == 1 and "reader00004@mail.example" not in counts
     assert sum(counts.values()) == 5
+
+
+def test_an_address_that_does_not_exist_is_marked_bounced_and_a_refusal_is_not(
+        tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    ids = add_subscribers(store, numbered(4))
+    smtp.faults.permanent.add("reader00002@mail.example")
+    smtp.faults.policy.add("reader00003@mail.example")
+    report = send(settings, store)
+    assert (report.outcome, report.sent, report.failed) == ("complete", 2, 2)
+    assert "1 address(es) do not exist and are now marked bounced" in report.note
+    statuses = [Subscribers(store.engine).get(i).status for i in ids]
+    assert statuses == ["active", "bounced", "active", "active"]
+    (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 21), item(3, 22)]))
+    send(settings, store)
+    assert "reader00002@mail.example" not in smtp.count_by_recipient()
+    assert smtp.count_by_recipient()["reader00001@mail.example"] == 2
+
+
+def test_a_server_that_calls_every_address_nonexistent_does_not_empty_the_list(
+        tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    ids = add_subscribers(store, numbered(3))
+    smtp.faults.permanent.update(email for email, _ in numbered(3))
+    report = send(settings, store)
+    assert (report.sent, report.failed) == (0, 3)
+    assert "the server took no other message, so they were not marked bounced" in report.note
+    assert {Subscribers(store.engine).get(i).status for i in ids} == {"active"}
 
 
 def test_an_address_still_busy_after_the_retries_is_deferred_to_the_next_run(tmp_path, smtp):
