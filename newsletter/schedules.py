@@ -122,7 +122,26 @@ def check_schedules(folder: Path, *, default_timezone: str, base_dir: Path
                                            base_dir=base_dir))
         except ScheduleError as error:
             errors.append(error)
-    return schedules, errors
+    return _one_audience(schedules, errors)
+
+
+def _one_audience(schedules: list[Schedule], errors: list[ScheduleError]
+                  ) -> tuple[list[Schedule], list[ScheduleError]]:
+    """Send schedules share one feed and one series of issues, and an issue is complete
+    once its send is done: a second audience would never get the issues the first one
+    completed. So every send schedule must send to the same audience."""
+    sends = [s for s in schedules if s.action == "send"]
+    if not sends:
+        return schedules, errors
+    first = sends[0]
+    odd = [s for s in sends if s.audience != first.audience]
+    for schedule in odd:
+        errors.append(ScheduleError(
+            f"{schedule.path}: audience is {schedule.audience}, but {first.path.name} sends to "
+            f"{first.audience}; the first of them to run would complete each issue, so the "
+            "other audience would never get it",
+            hint="give every send schedule the same audience"))
+    return [s for s in schedules if s not in odd], errors
 
 
 def read_schedule(path: Path, *, default_timezone: str, base_dir: Path) -> Schedule:

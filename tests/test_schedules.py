@@ -131,3 +131,15 @@ def test_check_reports_every_bad_file_and_keeps_the_good_ones(tmp_path):
         load_schedules(tmp_path, default_timezone=CHICAGO, base_dir=tmp_path)
     with pytest.raises(ScheduleError, match="no such schedules folder"):
         load_schedules(tmp_path / "nope", default_timezone=CHICAGO, base_dir=tmp_path)
+
+
+def test_send_schedules_with_two_audiences_are_refused(tmp_path):
+    (tmp_path / "a-weekly.toml").write_text(WEEKLY)
+    (tmp_path / "b-twice.toml").write_text(WEEKLY.replace('"mon"', '"thu"'))
+    (tmp_path / "c-acupuncture.toml").write_text(WEEKLY + 'audience = "tag:acupuncture"\n')
+    schedules, errors = check_schedules(tmp_path, default_timezone=CHICAGO, base_dir=tmp_path)
+    assert [s.key for s in schedules] == ["a-weekly", "b-twice"]
+    (error,) = errors
+    assert str(error).startswith(f"{tmp_path / 'c-acupuncture.toml'}: audience is "
+                                 "tag:acupuncture, but a-weekly.toml sends to everyone")
+    assert error.hint == "give every send schedule the same audience"
