@@ -74,8 +74,9 @@ def hold(store: Store, seen: str | None, *, by: str, now: datetime,
 
 def reword(settings: Settings, store: Store, seen: str, *, subject: str, preheader: str,
            now: datetime, fetcher: Fetcher = fetch) -> BuildOutcome:
-    """Rebuild the issue with staff's subject and preheader (kept across later rebuilds).
-    Changed wording withdraws an approval: what was approved is not what would go out."""
+    """Rebuild the issue with staff's subject and preheader (kept across later rebuilds;
+    an empty one goes back to the derived wording). Changed wording withdraws an approval:
+    what was approved is not what would go out."""
     before = reviewable(store, seen)
     outcome = build_next_issue(settings, store, now=now, fetcher=fetcher,
                                subject=one_line(subject), preheader=one_line(preheader))

@@ -42,9 +42,13 @@ Evergreen = Callable[[], Article | None]
 
 
 def build_next_issue(settings: Settings, store: Store, *, now: datetime,
-                     fetcher: Fetcher = fetch, subject: str = "", preheader: str = "",
-                     evergreen: Evergreen | None = None) -> BuildOutcome:
+                     fetcher: Fetcher = fetch, subject: str | None = None,
+                     preheader: str | None = None, evergreen: Evergreen | None = None
+                     ) -> BuildOutcome:
     """The issue the next send would deliver, built afresh from the feed.
+
+    `subject`, `preheader`: staff's wording, kept across rebuilds while the articles stay
+    the same; "" goes back to the derived wording, None keeps what there is.
 
     An issue that is already being sent is never rebuilt: its subscribers must all get the
     same email, so a resumed send takes it exactly as it was. With nothing new and an
@@ -142,13 +146,14 @@ def _unchanged(current: StoredIssue | None) -> Selection:
 
 def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | None,
                 selection: Selection, warnings: tuple[str, ...], *, now: datetime,
-                subject: str, preheader: str) -> int:
+                subject: str | None, preheader: str | None) -> int:
     """Update the open issue in place when its articles are the same (keeping staff's
     approval and wording); otherwise the content changed and approval starts over."""
     same = current is not None and _ids(current.articles) == _ids(selection.articles)
-    subject_override = subject or (current.subject_override if same else "") \
+    keep_subject, keep_preheader = same and subject is None, same and preheader is None
+    subject_override = (current.subject_override if keep_subject else subject or "") \
         or settings.issue.subject
-    preheader_override = preheader or (current.preheader_override if same else "") \
+    preheader_override = (current.preheader_override if keep_preheader else preheader or "") \
         or settings.issue.preheader
     day = (current.created_at if same else now).astimezone(settings.zone).date()
     slug = current.slug if same else store.free_slug(conn, day.isoformat())

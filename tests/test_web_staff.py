@@ -127,6 +127,21 @@ def test_wording_is_kept_across_rebuilds_and_withdraws_an_approval(site):
     assert "<title>Back pain: what helps</title>" in reworded.html
 
 
+def test_emptied_wording_goes_back_to_the_derived_subject_and_preheader(site):
+    site.client.get("/staff/")
+    derived = open_issue(site)
+    post(site, "/staff/wording", issue=fingerprint(derived), subject="Our own subject",
+         preheader="Our own preheader")
+    assert open_issue(site).subject == "Our own subject"
+    page = post(site, "/staff/wording", issue=fingerprint(open_issue(site)), subject=" ",
+                preheader="")
+    assert "Saved the subject and preheader." in page.text
+    back = open_issue(site)
+    assert (back.subject, back.preheader) == (derived.subject, derived.preheader)
+    site.client.get("/staff/")  # and a rebuild keeps it so
+    assert open_issue(site).subject == derived.subject
+
+
 def test_approval_records_who_and_when_and_a_schedule_waits_for_it(site):
     site.client.get("/staff/")
     issue = open_issue(site)

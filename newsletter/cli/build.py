@@ -23,9 +23,12 @@ from .base import common_options, main, now, print_issue, print_warnings
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
               show_default=True,
               help="Folder for email.html, email.txt, issue.json, social.json and social/.")
-@click.option("--subject", default="", help="Use this subject instead of the derived one.")
-@click.option("--preheader", default="", help="Use this preheader instead of the derived one.")
-def build(settings: Settings, feed: str | None, out_dir: Path, subject: str, preheader: str):
+@click.option("--subject", help="Use this subject instead of the derived one (\"\": the "
+                                 "derived one again).")
+@click.option("--preheader", help="Use this preheader instead of the derived one (\"\": the "
+                                   "derived one again).")
+def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | None,
+          preheader: str | None):
     """Build the next issue from the feed and write it to a folder for review.
 
     \b
