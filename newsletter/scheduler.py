@@ -12,7 +12,7 @@ Each pitfall in /work/shared/scheduling-pitfalls.md has its answer here:
   config (pitfall 3). A run later than that is not sent: the issue is held and staff told.
 - Every trigger has an explicit ZoneInfo, and so has the scheduler (pitfall 8).
 - SIGTERM and SIGINT stop it cleanly: a run under way finishes, the lock is released, and
-  the exit code is 0 (pitfall 10).
+  the exit code is 0 (pitfall 10). SIGHUP reloads the schedule files.
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ WORKERS = 4
 log = logging.getLogger("newsletter.scheduler")
 
 
-def run_scheduler(settings: Settings, schedules: list[Schedule], *,
+def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule]], *,
                   heartbeat_seconds: float = HEARTBEAT_SECONDS) -> int:
     """Run the schedules until SIGTERM or SIGINT (returns 0) or until the lock is lost to
-    another process (returns 1). Raises LockHeld if a scheduler already runs."""
+    another process (returns 1); SIGHUP reads them again with `read_schedules`. Raises
+    LockHeld if a scheduler already runs, and what `read_schedules` raises."""
+    schedules = read_schedules()
     store = Store.open(settings.database_url)
     lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=utcnow,
                 busy_hint="only one scheduler may run per database; stop the other one "
@@ -68,18 +70,22 @@ def run_scheduler(settings: Settings, schedules: list[Schedule], *,
                       "misfire_grace_time": settings.scheduler.misfire_grace_seconds},
         timezone=settings.zone)
     heartbeat = Heartbeat(lock, every=heartbeat_seconds, on_lost=lambda: _stop(scheduler))
+    args = job_args(settings)
+    reloader = Reloader(lambda: _sync_jobs(scheduler, jobstore, read_schedules(), args))
     try:
-        args = job_args(settings)
         _sync_jobs(scheduler, jobstore, schedules, args)
         _resume_interrupted(scheduler, store, schedules, args)
         scheduler.add_listener(_on_missed(args), EVENT_JOB_MISSED)
         scheduler.add_listener(lambda _event: _log_started(scheduler, settings, schedules),
                                EVENT_SCHEDULER_STARTED)
         _stop_on_signals(scheduler)
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
         heartbeat.start()
+        reloader.start()
         scheduler.start()  # returns once shut down
         executor.shutdown(wait=True)  # a run under way finishes before the lock goes
     finally:
+        reloader.stop()
         heartbeat.stop()
         lock.release()
         store.engine.dispose()
@@ -90,16 +96,21 @@ def run_scheduler(settings: Settings, schedules: list[Schedule], *,
 
 
 def _sync_jobs(scheduler: BlockingScheduler, jobstore: SQLAlchemyJobStore,
-               schedules: list[Schedule], args: list[str]) -> None:
+               schedules: list[Schedule], args: list[str]) -> int:
     """One job per schedule file, by fixed id, replacing what the store holds; a schedule
     whose file is gone leaves the store. An unchanged schedule keeps its stored next run
     time: replace_existing alone recomputes it from now, which would silently skip a slot
-    missed while the scheduler was down instead of running it (coalesced) or holding it."""
-    jobstore.start(scheduler, "default")  # readable before the scheduler starts
+    missed while the scheduler was down instead of running it (coalesced) or holding it.
+    Before the start and while running (a reload) alike; returns how many schedules."""
+    if not scheduler.running:
+        jobstore.start(scheduler, "default")  # readable before the scheduler starts
     stored = {job.id: job for job in jobstore.get_all_jobs()}
     wanted = {schedule.job_id for schedule in schedules}
     for job_id in stored.keys() - wanted:
-        jobstore.remove_job(job_id)
+        if scheduler.running:
+            scheduler.remove_job(job_id, "default")
+        else:
+            jobstore.remove_job(job_id)
         log.info("%s: removed (its file is gone)", job_id)
     for schedule in schedules:
         trigger = schedule.trigger()
@@ -110,6 +121,7 @@ def _sync_jobs(scheduler: BlockingScheduler, jobstore: SQLAlchemyJobStore,
         scheduler.add_job(JOB_FUNCTION, trigger, args=[schedule.key, *args],
                           id=schedule.job_id, name=f"{schedule.name} ({schedule.key})",
                           jobstore="default", replace_existing=True, **keep)
+    return len(schedules)
 
 
 def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
@@ -188,6 +200,35 @@ def _stop(scheduler: BlockingScheduler) -> bool:
     except SchedulerNotRunningError:
         return False
     return True
+
+
+class Reloader(threading.Thread):
+    """SIGHUP (`systemctl reload`) reads the schedule files again and applies them to the
+    running scheduler. The signal only wakes this thread: the work happens here, outside
+    the signal handler. A bad edit is logged and changes nothing."""
+
+    def __init__(self, reload: Callable[[], int]):
+        super().__init__(name="schedule-reloader", daemon=True)
+        self.reload = reload
+        self._requested = threading.Event()
+        self._stopped = False
+
+    def request(self) -> None:
+        self._requested.set()
+
+    def run(self) -> None:
+        while self._requested.wait() and not self._stopped:
+            self._requested.clear()
+            try:
+                count = self.reload()
+            except NewsletterError as error:
+                log.error("schedules not reloaded, the old ones still apply: %s", error)
+                continue
+            log.info("schedules reloaded: %d schedule(s)", count)
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._requested.set()
 
 
 class Heartbeat(threading.Thread):

@@ -182,6 +182,26 @@ def test_a_second_scheduler_refuses_to_start_and_sigterm_releases_the_lock(tmp_p
     assert again.stop(signal.SIGINT) == 0 and locks(store) == []
 
 
+def test_sighup_applies_edited_schedules_and_a_bad_edit_changes_nothing(tmp_path, smtp):
+    config, _, store = clinic(tmp_path, smtp)
+    schedule_at(tmp_path, *slots_ahead(1800))
+    running = Scheduler(config)
+    running.wait_for("scheduler started")
+    (tmp_path / "schedules" / "soon.toml").write_text('action = "send"\ncron = "soon"\n')
+    running.process.send_signal(signal.SIGHUP)
+    running.wait_for("schedules not reloaded, the old ones still apply: ")
+    assert "soon.toml" in running.log and smtp.messages == []
+    (slot,) = slots_ahead(5)  # time enough to reload on a busy machine
+    schedule_at(tmp_path, slot)
+    running.process.send_signal(signal.SIGHUP)
+    running.wait_for("schedules reloaded: 1 schedule(s)")
+    running.wait_for("soon: sent", timeout=30)
+    (run,) = RunLog(store.engine).runs("soon")
+    assert slot <= run.started_at < slot + timedelta(seconds=2), "the edited time, not the old"
+    assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
+    assert running.stop() == 0 and "Traceback" not in running.log
+
+
 def test_restarts_keep_a_missed_slot_drop_removed_schedules_and_follow_edits(tmp_path, smtp):
     """In-process on the real job store: what a restart does to the stored jobs."""
     _, settings, store = clinic(tmp_path, smtp)

@@ -87,15 +87,15 @@ def scheduler(settings: Settings):
     Every run does what `python send.py` does, with the schedule's audience, approval
     rule and article cap. A run more than scheduler.misfire_grace_seconds late is not sent:
     the issue is held for staff. Only one scheduler may run per database; a second one
-    refuses to start. Restart it after editing the schedules.
+    refuses to start. After editing the schedules, send it SIGHUP (`systemctl reload
+    newsletter-scheduler`) to apply them; a bad edit is logged and changes nothing.
 
     \b
     Example:
       newsletter scheduler --config /srv/newsletter/newsletter.toml
     """
-    found = _schedules(settings)
     configure_logging(click.get_current_context().meta.get("verbose", False))
-    sys.exit(run_scheduler(settings, found))
+    sys.exit(run_scheduler(settings, lambda: _schedules(settings)))
 
 
 def _schedules(settings: Settings) -> list[Schedule]:
