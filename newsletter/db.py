@@ -3,10 +3,17 @@ killed at any moment (WAL, synchronous=NORMAL) and for connections that go stale
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timezone
+from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, TypeDecorator, create_engine, event)
+                        MetaData, String, Table, Text, TypeDecorator, create_engine, event,
+                        inspect)
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import StoreError
@@ -160,8 +167,9 @@ evergreen_sends = Table(
 
 
 def connect(url: str) -> Engine:
-    """An engine with the tables created. SQLite gets WAL and a busy timeout so a reader
-    never blocks the sender and two processes wait for each other instead of failing."""
+    """An engine on a database with the newest schema. SQLite gets WAL and a busy timeout
+    so a reader never blocks the sender and two processes wait for each other instead of
+    failing."""
     try:
         engine = create_engine(url, pool_pre_ping=True)
     except (SQLAlchemyError, ValueError, ImportError) as error:
@@ -170,12 +178,54 @@ def connect(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        metadata.create_all(engine)
+        upgrade(engine)
     except SQLAlchemyError as error:
         raise StoreError(f"cannot open the database {url!r}: {error.__class__.__name__}: "
                          f"{str(error.orig if hasattr(error, 'orig') else error)[:200]}",
                          hint="check that the folder exists and is writable") from None
     return engine
+
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+FIRST_REVISION = "0001"
+"""The schema `metadata.create_all` made before there were migrations."""
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema with Alembic: a new file gets every table, an
+    older one the migrations it lacks, and one made before migrations existed is stamped
+    with the first revision. Cheap when there is nothing to do: one query. On SQLite the
+    upgrade holds the write lock (BEGIN IMMEDIATE), so two processes opening a new file at
+    once take turns instead of both creating the tables."""
+    head = _head()
+    with engine.connect() as conn:
+        if _revision(conn) == head:
+            return
+    config = _alembic_config()
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        config.attributes["connection"] = conn
+        current = _revision(conn)
+        if current is None and inspect(conn).has_table("issues"):
+            command.stamp(config, FIRST_REVISION)
+        if current != head:
+            command.upgrade(config, "head")
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@functools.cache
+def _head() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _revision(conn) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -259,12 +259,14 @@ class Heartbeat(threading.Thread):
 
 
 def configure_logging(verbose: bool) -> None:
-    """One line per event on stderr (journald or a terminal), in UTC; APScheduler's own
-    chatter only with --verbose, its warnings (a missed run, a skipped run) always."""
+    """One line per event on stderr (journald or a terminal), in UTC; APScheduler's and
+    Alembic's own chatter only with --verbose, their warnings (a missed run, a skipped run)
+    always."""
     handler = logging.StreamHandler(sys.stderr)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(message)s",
                                   "%Y-%m-%d %H:%M:%S UTC")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.INFO if verbose else logging.WARNING)

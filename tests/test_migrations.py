@@ -1,0 +1,57 @@
+"""The schema comes from Alembic migrations: new files, files made before migrations existed,
+and two processes opening one new file at once. A change to the tables in `newsletter.db`
+without a migration fails here."""
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, insert, inspect, select
+
+from newsletter import db
+
+
+def revision(engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def test_a_new_database_gets_exactly_the_tables_the_code_declares(tmp_path):
+    engine = db.connect(f"sqlite:///{tmp_path / 'new.db'}")
+    assert revision(engine) == db._head()
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert [d for d in differences if "alembic_version" not in repr(d)] == [], (
+        "newsletter/db.py and the migrations differ: add a migration "
+        "(see newsletter/migrations)")
+
+
+def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = create_engine(url)
+    db.metadata.create_all(old)  # how the first version made its tables
+    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with old.begin() as conn:
+        conn.execute(insert(db.subscribers).values(
+            email="kept@mail.example", name="Kept", tags=[], status="active", source="cli",
+            created_at=now, updated_at=now))
+    old.dispose()
+    engine = db.connect(url)
+    assert revision(engine) == db._head()
+    with engine.connect() as conn:
+        assert conn.execute(select(db.subscribers.c.email)).scalars().all() == [
+            "kept@mail.example"]
+    assert db.connect(url) is not None, "opening it again changes nothing"
+
+
+def test_processes_opening_one_new_database_at_once_take_turns(tmp_path):
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    opening = [subprocess.Popen([sys.executable, "-c",
+                                 f"from newsletter import db; db.connect({url!r})"],
+                                stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [(p.wait(timeout=60), p.stderr.read()) for p in opening]
+    assert results == [(0, "")] * 4
+    assert "subscribers" in inspect(create_engine(url)).get_table_names()
