@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from .bounces import no_such_address
 from .errors import NewsletterError
 from .settings import Settings
 
@@ -254,16 +255,11 @@ def describe(transport: Transport) -> str:
     return f"outbox {transport.folder}"
 
 
-# RFC 3463: bad destination mailbox (5.1.1), system (5.1.2) or syntax (5.1.3), moved with no
-# forwarding address (5.1.6), a domain that takes no mail (5.1.10, RFC 7505).
-_NO_SUCH_ADDRESS = re.compile(r"5\.1\.(?:1|2|3|6|10)(?!\d)")
-
-
 def _reply_error(code: int, reply, *, about_recipient: bool = False) -> DeliveryError:
     text = _text(reply)
     return DeliveryError(f"{code} {text}", permanent=500 <= code < 600,
                          no_such_address=about_recipient and code >= 500
-                         and bool(_NO_SUCH_ADDRESS.match(text)))
+                         and no_such_address(text))
 
 
 def _text(reply) -> str:
