@@ -78,10 +78,11 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
         scheduler.add_listener(_on_missed(args), EVENT_JOB_MISSED)
         scheduler.add_listener(lambda _event: _log_started(scheduler, settings, schedules),
                                EVENT_SCHEDULER_STARTED)
+        # reloads begin once the scheduler runs; a SIGHUP before that waits for them
+        scheduler.add_listener(lambda _event: reloader.start(), EVENT_SCHEDULER_STARTED)
         _stop_on_signals(scheduler)
         signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
         heartbeat.start()
-        reloader.start()
         scheduler.start()  # returns once shut down
         executor.shutdown(wait=True)  # a run under way finishes before the lock goes
     finally:
@@ -101,7 +102,7 @@ def _sync_jobs(scheduler: BlockingScheduler, jobstore: SQLAlchemyJobStore,
     whose file is gone leaves the store. An unchanged schedule keeps its stored next run
     time: replace_existing alone recomputes it from now, which would silently skip a slot
     missed while the scheduler was down instead of running it (coalesced) or holding it.
-    Before the start and while running (a reload) alike; returns how many schedules."""
+    Before the start, and while running for a reload; returns how many schedules."""
     if not scheduler.running:
         jobstore.start(scheduler, "default")  # readable before the scheduler starts
     stored = {job.id: job for job in jobstore.get_all_jobs()}
