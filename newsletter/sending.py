@@ -1,7 +1,8 @@
 """Send the next issue to every active subscriber, once, whatever happens on the way.
 
 The order of events is what makes it safe: take the send lock; build (or resume) the open
-issue; freeze it as "sending"; then for each subscriber the ledger has not served, check
+issue; freeze it as "sending" if it is still what was built (the staff preview rebuilds
+without the lock; if it did meanwhile, build again); then for each subscriber the ledger has not served, check
 they are still subscribed, hand the message to the transport, and commit a ledger row
 before the next one. Only when nobody is left is the issue marked sent and its articles
 remembered. A crash anywhere leaves a state the next run simply continues.
