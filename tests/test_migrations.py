@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, inspect, select
 
 from newsletter import db
@@ -18,9 +19,14 @@ def revision(engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def test_the_revision_the_code_expects_is_the_newest_migration():
+    assert db.SCHEMA_REVISION == ScriptDirectory.from_config(
+        db.alembic_config()).get_current_head()
+
+
 def test_a_new_database_gets_exactly_the_tables_the_code_declares(tmp_path):
     engine = db.connect(f"sqlite:///{tmp_path / 'new.db'}")
-    assert revision(engine) == db._head()
+    assert revision(engine) == db.SCHEMA_REVISION
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
@@ -40,7 +46,7 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_pat
             created_at=now, updated_at=now))
     old.dispose()
     engine = db.connect(url)
-    assert revision(engine) == db._head()
+    assert revision(engine) == db.SCHEMA_REVISION
     with engine.connect() as conn:
         assert conn.execute(select(db.subscribers.c.email)).scalars().all() == [
             "kept@mail.example"]
