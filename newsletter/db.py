@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
                         MetaData, String, Table, Text, TypeDecorator, create_engine, event,
-                        inspect, text)
+                        insert, inspect, select)
 from sqlalchemy.exc import SQLAlchemyError
 
 from .errors import StoreError
@@ -189,27 +189,43 @@ FIRST_REVISION = "0001"
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the database to the newest schema with Alembic: a new file gets every table, an
-    older one the migrations it lacks, and one made before migrations existed is stamped
-    with the first revision. A database already there costs one query, and Alembic is not
-    even imported (it adds a tenth of a second and 11 MB to every process). On SQLite the
-    upgrade holds the write lock (BEGIN IMMEDIATE), so two processes opening a new file at
-    once take turns instead of both creating the tables."""
+    """Bring the database to the newest schema. A new database gets today's tables at once
+    and is stamped with the newest revision (Alembic's advice for a fresh database); an
+    older one gets the migrations it lacks, and one made before migrations existed is first
+    stamped with the first revision. A database already there costs one query, and Alembic
+    is imported only to migrate (it adds a tenth of a second and 11 MB to a process). On
+    SQLite this holds the write lock (BEGIN IMMEDIATE), so processes opening a new file at
+    once take turns instead of all creating the tables."""
     with engine.connect() as conn:
         if _revision(conn) == SCHEMA_REVISION:
             return
-    from alembic import command  # only when there is something to do
-
-    config = alembic_config()
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        config.attributes["connection"] = conn
         current = _revision(conn)
-        if current is None and inspect(conn).has_table("issues"):
-            command.stamp(config, FIRST_REVISION)
-        if current != SCHEMA_REVISION:
-            command.upgrade(config, "head")
+        if current == SCHEMA_REVISION:
+            return  # another process got there first
+        if current is None and not inspect(conn).has_table("issues"):
+            metadata.create_all(conn)
+            _version_table.create(conn)
+            conn.execute(insert(_version_table).values(version_num=SCHEMA_REVISION))
+            return
+        _migrate(conn, stamp_first=current is None)
+
+
+_version_table = Table("alembic_version", MetaData(),
+                       Column("version_num", String(32), primary_key=True))
+"""Alembic's record of the revision, as Alembic makes it."""
+
+
+def _migrate(conn, *, stamp_first: bool) -> None:
+    from alembic import command  # only when there is something to migrate
+
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    if stamp_first:
+        command.stamp(config, FIRST_REVISION)
+    command.upgrade(config, "head")
 
 
 def alembic_config():
@@ -223,7 +239,7 @@ def alembic_config():
 def _revision(conn) -> str | None:
     if not inspect(conn).has_table("alembic_version"):
         return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return conn.execute(select(_version_table.c.version_num)).scalar()
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
