@@ -188,12 +188,17 @@ FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""
 
 
+_version_table = Table("alembic_version", MetaData(),
+                       Column("version_num", String(32), primary_key=True))
+"""Alembic's record of the revision, as Alembic makes it."""
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema. A new database gets today's tables at once
     and is stamped with the newest revision (Alembic's advice for a fresh database); an
     older one gets the migrations it lacks, and one made before migrations existed is first
-    stamped with the first revision. A database already there costs one query, and Alembic
-    is imported only to migrate (it adds a tenth of a second and 11 MB to a process). On
+    stamped with the first revision. A database already there costs two small queries, and
+    Alembic is imported only to migrate (it adds a tenth of a second and 11 MB to a process). On
     SQLite this holds the write lock (BEGIN IMMEDIATE), so processes opening a new file at
     once take turns instead of all creating the tables."""
     with engine.connect() as conn:
@@ -211,11 +216,6 @@ def upgrade(engine: Engine) -> None:
             conn.execute(insert(_version_table).values(version_num=SCHEMA_REVISION))
             return
         _migrate(conn, stamp_first=current is None)
-
-
-_version_table = Table("alembic_version", MetaData(),
-                       Column("version_num", String(32), primary_key=True))
-"""Alembic's record of the revision, as Alembic makes it."""
 
 
 def _migrate(conn, *, stamp_first: bool) -> None:

@@ -227,13 +227,14 @@ class Subscribers:
 
     def set_status(self, subscriber_id: int, status: str, *, now: datetime) -> bool:
         """Record a bounce or a complaint (or any other move); whether anything changed.
-        A suppressed subscriber is never made pending or active again from here."""
+        A suppressed subscriber is never made pending or active again from here, and a
+        bounce leaves one as it is (who unsubscribed or complained said more)."""
         status = _known_status(status)
         with self.engine.begin() as conn:
             found = _one(conn, _T.c.id == subscriber_id)
             if found is None:
                 raise SubscriberError(f"no subscriber with id {subscriber_id}")
-            if found.status == status:
+            if found.status == status or (status == "bounced" and found.suppressed):
                 return False
             if found.suppressed and status not in SUPPRESSED:
                 raise SubscriberError(f"{found.email} {found.why_suppressed()}: not made "

@@ -61,10 +61,8 @@ def _apply(subscribers: Subscribers, finding) -> tuple[str, str]:
                 f"complained ({finding.feedback_type})")
     if found is None:
         return "not a subscriber", said
-    if found.status == status or (status == "bounced" and found.suppressed):
-        return "already suppressed", said
-    subscribers.set_status(found.id, status, now=now())
-    return f"marked {status}", said
+    changed = subscribers.set_status(found.id, status, now=now())
+    return (f"marked {status}" if changed else "already suppressed"), said
 
 
 def _messages(path: Path) -> Iterator[tuple[str, bytes]]:
