@@ -24,9 +24,9 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsletter.build import build_next_issue  # noqa: E402
-from newsletter.settings import Settings  # noqa: E402
-from newsletter.store import Store  # noqa: E402
+from newsletter.common.settings import Settings  # noqa: E402
+from newsletter.issue.build import build_next_issue  # noqa: E402
+from newsletter.storage.store import Store  # noqa: E402
 
 SAMPLE = ROOT / "newsletter" / "samples" / "clinic.rss.xml"
 

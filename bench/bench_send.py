@@ -48,9 +48,9 @@ def prepare(folder: Path, port: int, subscribers: int) -> Path:
     """A clinic with `subscribers` active subscribers, its SMTP server the sink."""
     from sqlalchemy import insert
 
-    from newsletter import db
-    from newsletter.settings import load_settings
-    from newsletter.store import Store
+    from newsletter.common.settings import load_settings
+    from newsletter.storage import db
+    from newsletter.storage.store import Store
 
     config = folder / "newsletter.toml"
     config.write_text(f'[store]\ndatabase_url = "sqlite:///state.db"\n'
@@ -69,10 +69,10 @@ def prepare(folder: Path, port: int, subscribers: int) -> Path:
 
 def child(config: Path) -> None:
     """Runs in its own process so that its peak RSS is the send's alone."""
-    from newsletter.sending import send_next_issue
-    from newsletter.settings import load_settings
-    from newsletter.store import Store
-    from newsletter.transport import SmtpTransport
+    from newsletter.common.settings import load_settings
+    from newsletter.delivery.sending import send_next_issue
+    from newsletter.mail.transport import SmtpTransport
+    from newsletter.storage.store import Store
 
     settings = load_settings(config, env={"NEWSLETTER_SECRET_KEY": SECRET})
     store = Store.open(settings.database_url)
@@ -94,10 +94,10 @@ def run_send(config: Path) -> dict:
 
 def one_message(config: Path) -> bytes:
     """A message exactly as the send path made it, to time the bare loop with."""
-    from newsletter.message import Recipient, issue_message, recipient_fields
-    from newsletter.render import RenderedIssue
-    from newsletter.settings import load_settings
-    from newsletter.store import Store
+    from newsletter.common.settings import load_settings
+    from newsletter.issue.message import Recipient, issue_message, recipient_fields
+    from newsletter.issue.render import RenderedIssue
+    from newsletter.storage.store import Store
 
     settings = load_settings(config, env={})
     issue = Store.open(settings.database_url).sent_issues(1)[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from newsletter.model import Article
+from newsletter.common.model import Article
 
 KB = 1024
 

@@ -7,15 +7,21 @@ import time
 from datetime import date
 from pathlib import Path
 
-from newsletter.model import Article
-from newsletter.parse import parse_feed
-from newsletter.render import RenderedIssue, greeting, personalize, plan_issue, render_issue
-from newsletter.settings import Settings
+from newsletter.common.model import Article
+from newsletter.common.settings import Settings
+from newsletter.feed.parse import parse_feed
+from newsletter.issue.render import (
+    RenderedIssue,
+    greeting,
+    personalize,
+    plan_issue,
+    render_issue,
+)
 
 from .checklist import Expect
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "newsletter" / "samples"
+SAMPLES = ROOT / "newsletter" / "feed" / "samples"
 FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 """The installed console script, run as a user runs it."""

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from newsletter import db
-from newsletter.settings import Settings, load_settings
-from newsletter.store import Store
+from newsletter.common.settings import Settings, load_settings
+from newsletter.storage import db
+from newsletter.storage.store import Store
 
 from .helpers import item, rss
 

@@ -2,7 +2,12 @@
 
 import pytest
 
-from newsletter.addresses import InvalidValue, clean_name, normalize_address, parse_tags
+from newsletter.audience.addresses import (
+    InvalidValue,
+    clean_name,
+    normalize_address,
+    parse_tags,
+)
 
 
 @pytest.mark.parametrize("raw, normalized", [

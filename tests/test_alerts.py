@@ -8,11 +8,10 @@ import subprocess
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-
-from newsletter.feed_health import decide
-from newsletter.jobs import run_schedule
-from newsletter.run_log import RunLog
-from newsletter.store import FeedAlert, FeedRecord
+from newsletter.feed.health import decide
+from newsletter.schedule.jobs import run_schedule
+from newsletter.storage.run_log import RunLog
+from newsletter.storage.store import FeedAlert, FeedRecord
 
 from .helpers import NEWSLETTER, item, rss
 from .sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic

@@ -5,15 +5,14 @@ import subprocess
 
 import pytest
 
-from newsletter.approval import IssueChanged, approve, hold
-from newsletter.build import build_next_issue
-from newsletter.errors import NotFound
-from newsletter.sending import IssueHeld, send_next_issue
-from newsletter.transport import OutboxTransport
+from newsletter.common.errors import NotFound
+from newsletter.delivery.sending import IssueHeld, send_next_issue
+from newsletter.issue.approval import IssueChanged, approve, hold
+from newsletter.issue.build import build_next_issue
+from newsletter.mail.transport import OutboxTransport
 
 from .helpers import NEWSLETTER
 from .sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
-
 
 
 @pytest.fixture

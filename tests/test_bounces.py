@@ -7,13 +7,21 @@ import os
 import subprocess
 from pathlib import Path
 
-from newsletter.bounces import Complaint, HardBounce, Ignored, read_report
-from newsletter.sending import send_next_issue
-from newsletter.subscribers import Subscribers
-from newsletter.transport import OutboxTransport
+from newsletter.audience.subscribers import Subscribers
+from newsletter.delivery.sending import send_next_issue
+from newsletter.mail.reports import Complaint, HardBounce, Ignored, read_report
+from newsletter.mail.transport import OutboxTransport
 
 from .helpers import NEWSLETTER
-from .sending_setup import ENV, SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
+from .sending_setup import (
+    ENV,
+    SECRET,
+    add_subscribers,
+    make_clinic,
+    now,
+    numbered,
+    open_clinic,
+)
 
 REPORTS = Path(__file__).parent / "data" / "reports"
 DSN = (REPORTS / "bounce-dsn.eml").read_bytes()

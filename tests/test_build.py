@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.build import build_next_issue
-from newsletter.errors import FeedError, FeedGone
-from newsletter.fetch import fetch
-from newsletter.settings import Settings
-from newsletter.store import Store
+from newsletter.common.errors import FeedError, FeedGone
+from newsletter.common.settings import Settings
+from newsletter.feed.fetch import fetch
+from newsletter.issue.build import build_next_issue
+from newsletter.storage.store import Store
 
 from .helpers import item, rss
 

@@ -11,7 +11,6 @@ from . import checklist
 from .helpers import FEEDS, NEWSLETTER, item, rss
 
 
-
 def run(*args: str, cwd: Path, command=None) -> subprocess.CompletedProcess:
     return subprocess.run([*(command or [str(NEWSLETTER)]), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=120)

@@ -5,8 +5,8 @@ import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
-from newsletter.run_log import RunLog
-from newsletter.store import Store
+from newsletter.storage.run_log import RunLog
+from newsletter.storage.store import Store
 
 from .helpers import NEWSLETTER
 

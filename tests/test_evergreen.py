@@ -6,12 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.build import build_next_issue
-from newsletter.evergreen import (EvergreenError, choose_evergreen, is_evergreen,
-                                  load_evergreen, parse_evergreen)
-from newsletter.links import normalized_link
-from newsletter.sending import send_next_issue
-from newsletter.transport import OutboxTransport
+from newsletter.common.links import normalized_link
+from newsletter.delivery.sending import send_next_issue
+from newsletter.feed.evergreen import (
+    EvergreenError,
+    choose_evergreen,
+    is_evergreen,
+    load_evergreen,
+    parse_evergreen,
+)
+from newsletter.issue.build import build_next_issue
+from newsletter.mail.transport import OutboxTransport
 
 from .helpers import ROOT, item, rss
 from .sending_setup import add_subscribers, make_clinic, numbered, open_clinic

@@ -5,11 +5,13 @@ import socket
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsletter.common.errors import FeedError, FeedGone
+from newsletter.feed.fetch import FetchResult, fetch
 
 from .httpserver import FeedServer
-from newsletter.errors import FeedError, FeedGone
-from newsletter.fetch import FetchResult, fetch
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>Clinic</title></channel></rss>'
 

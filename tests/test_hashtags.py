@@ -6,7 +6,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.hashtags import hashtag, hashtags
+from newsletter.social.hashtags import hashtag, hashtags
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,12 +11,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.approval import approve
-from newsletter.build import build_next_issue
-from newsletter.jobs import duration, handle_missed_run, job_args, run_schedule, utcnow
-from newsletter.lock import Lock
-from newsletter.run_log import RunLog
-from newsletter.settings import load_settings
+from newsletter.common.settings import load_settings
+from newsletter.issue.approval import approve
+from newsletter.issue.build import build_next_issue
+from newsletter.schedule.jobs import (
+    duration,
+    handle_missed_run,
+    job_args,
+    run_schedule,
+    utcnow,
+)
+from newsletter.storage.lock import Lock
+from newsletter.storage.run_log import RunLog
 
 from .helpers import ROOT, item
 from .sending_setup import ENV, add_subscribers, make_clinic, open_clinic

@@ -4,9 +4,10 @@ ASCII to their very end for posting, and a slug to name them by."""
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from newsletter.links import article_slug, ascii_url, normalized_link, with_utm
+from newsletter.common.links import article_slug, ascii_url, normalized_link, with_utm
 
 
 def tag(url):

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, insert, inspect, select
 
-from newsletter import db
+from newsletter.storage import db
 
 
 def revision(engine) -> str | None:
@@ -66,7 +66,7 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_pat
 def test_processes_opening_one_new_database_at_once_take_turns(tmp_path):
     url = f"sqlite:///{tmp_path / 'race.db'}"
     opening = [subprocess.Popen([sys.executable, "-c",
-                                 f"from newsletter import db; db.connect({url!r})"],
+                                 f"from newsletter.storage import db; db.connect({url!r})"],
                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
     results = [(p.wait(timeout=60), p.stderr.read()) for p in opening]
     assert results == [(0, "")] * 4

@@ -13,12 +13,13 @@ from xml.sax.saxutils import escape
 
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from newsletter.errors import FeedError
-from newsletter.parse import parse_feed
-from newsletter.summarize import image_in_html, safe_url
-from newsletter.text import cut, html_to_text
+from newsletter.common.errors import FeedError
+from newsletter.common.text import cut, html_to_text
+from newsletter.feed.parse import parse_feed
+from newsletter.feed.summarize import image_in_html, safe_url
 
 from .helpers import FEEDS, SAMPLES
 

@@ -23,9 +23,9 @@ def test_ci_runs_the_readmes_test_command_word_for_word():
 
 
 def test_the_readmes_social_snippets_are_what_the_code_makes_today():
-    from newsletter.settings import Settings
-    from newsletter.snippets import compose_all
-    from newsletter.social import listing
+    from newsletter.common.settings import Settings
+    from newsletter.social.files import listing
+    from newsletter.social.snippets import compose_all
 
     from .helpers import sample_articles
 

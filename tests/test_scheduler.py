@@ -15,12 +15,12 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
 
-from newsletter import db
-from newsletter.jobs import job_args
-from newsletter.run_log import RunLog
-from newsletter.lock import Lock
-from newsletter.scheduler import JOB_TABLE, Heartbeat, _sync_jobs
-from newsletter.schedules import load_schedules
+from newsletter.schedule.jobs import job_args
+from newsletter.schedule.scheduler import JOB_TABLE, Heartbeat, _sync_jobs
+from newsletter.schedule.schedules import load_schedules
+from newsletter.storage import db
+from newsletter.storage.lock import Lock
+from newsletter.storage.run_log import RunLog
 
 from .helpers import NEWSLETTER, wait_until
 from .sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
@@ -226,7 +226,7 @@ def test_restarts_keep_a_missed_slot_drop_removed_schedules_and_follow_edits(tmp
     first, stored = restart(start=True)
     assert set(first) == stored == {"schedule:weekly", "schedule:daily"}
     weekly = first["schedule:weekly"]
-    assert (weekly.func_ref, weekly.args) == ("newsletter.jobs:run_schedule",
+    assert (weekly.func_ref, weekly.args) == ("newsletter.schedule.jobs:run_schedule",
                                               ("weekly", *job_args(settings)))
     assert (weekly.coalesce, weekly.max_instances, weekly.next_run_time) == (True, 1, slot)
     sleep_until(slot + timedelta(seconds=0.5))  # the scheduler is down at its slot

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.schedules import (ScheduleError, check_schedules, load_schedules, next_runs,
-                                  parse_schedule)
+from newsletter.schedule.schedules import (
+    ScheduleError,
+    check_schedules,
+    load_schedules,
+    next_runs,
+    parse_schedule,
+)
 
 from .helpers import ROOT
 

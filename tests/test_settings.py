@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.errors import ConfigError
-from newsletter.settings import Settings, load_settings
+from newsletter.common.errors import ConfigError
+from newsletter.common.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

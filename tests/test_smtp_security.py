@@ -4,10 +4,10 @@ implicit TLS and plain, with the certificate checked and the password from the e
 import pytest
 import trustme
 
-from newsletter.sending import SendPaused, send_next_issue
-from newsletter.settings import load_settings
-from newsletter.store import Store
-from newsletter.transport import SmtpTransport
+from newsletter.common.settings import load_settings
+from newsletter.delivery.sending import SendPaused, send_next_issue
+from newsletter.mail.transport import SmtpTransport
+from newsletter.storage.store import Store
 
 from .sending_setup import SECRET, add_subscribers, make_clinic, now, numbered
 from .smtpserver import SmtpServer

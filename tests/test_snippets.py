@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.counting import PLATFORMS, fits
-from newsletter.errors import TemplateError
-from newsletter.model import Article, Image
-from newsletter.render import templates_dir
-from newsletter.snippets import compose, compose_all, tagged_link
+from newsletter.common.errors import TemplateError
+from newsletter.common.model import Article, Image
+from newsletter.common.templates import templates_dir
+from newsletter.social.counting import PLATFORMS, fits
+from newsletter.social.snippets import compose, compose_all, tagged_link
 
 from .helpers import sample_articles
 

@@ -5,10 +5,15 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newsletter.errors import NewsletterError, NotFound
-from newsletter.model import Article
-from newsletter.snippets import compose_all
-from newsletter.social import choose_articles, listing, platform_names, snippets_document
+from newsletter.common.errors import NewsletterError, NotFound
+from newsletter.common.model import Article
+from newsletter.social.files import (
+    choose_articles,
+    listing,
+    platform_names,
+    snippets_document,
+)
+from newsletter.social.snippets import compose_all
 
 from .helpers import sample_articles
 

@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsletter import db
-from newsletter.errors import SubscriberError
-from newsletter.subscribers import Subscribers, read_csv_file
+from newsletter.audience.subscribers import Subscribers, read_csv_file
+from newsletter.common.errors import SubscriberError
+from newsletter.storage import db
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(days=3)

@@ -4,10 +4,10 @@ import re
 
 import pytest
 import regex
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from newsletter.text import ELLIPSIS, clean_chars, cut, html_to_text, one_line
-
+from newsletter.common.text import ELLIPSIS, clean_chars, cut, html_to_text, one_line
 
 # --- html_to_text ---------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from newsletter.transport import DeliveryError, SmtpTransport, TransportUnavailable
+from newsletter.mail.transport import DeliveryError, SmtpTransport, TransportUnavailable
 
 from .smtpserver import free_port
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from newsletter.optin import confirm_token
-from newsletter.tokens import sign, unsubscribe_token
+from newsletter.audience.optin import confirm_token
+from newsletter.common.tokens import sign, unsubscribe_token
 
 from .sending_setup import SECRET
 from .web_setup import BASE_URL, add_person, csrf_of, form_token, make_site
@@ -226,8 +226,8 @@ def test_subscribing_is_rate_limited_per_client_and_per_address(tmp_path, smtp):
 # --- archive --------------------------------------------------------------------------------
 
 def send_the_issue(site):
-    from newsletter.sending import send_next_issue
-    from newsletter.transport import transport_for
+    from newsletter.delivery.sending import send_next_issue
+    from newsletter.mail.transport import transport_for
 
     add_person(site, "ana@mail.example", "Ana")
     return send_next_issue(site.settings, site.store, transport_for(site.settings),
@@ -259,7 +259,7 @@ def test_the_archive_lists_sent_issues_with_share_tags_and_no_ones_token(site):
 
 
 def test_the_archive_page_tags_name_the_lead_image(tmp_path):
-    from newsletter.archive import share_tags
+    from newsletter.issue.archive import share_tags
 
     from .helpers import sample_articles
 

@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from newsletter.errors import ConfigError
-from newsletter.settings import load_settings
-from newsletter.tokens import unsubscribe_token
+from newsletter.common.errors import ConfigError
+from newsletter.common.settings import load_settings
+from newsletter.common.tokens import unsubscribe_token
 from newsletter.web import create_app
 
 from .helpers import NEWSLETTER, item

@@ -7,12 +7,12 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from newsletter import db
-from newsletter.approval import fingerprint
-from newsletter.counting import PLATFORMS
-from newsletter.preview import images_without_alt, pin_color_scheme, preview_of
-from newsletter.sending import IssueHeld, send_next_issue
-from newsletter.transport import transport_for
+from newsletter.delivery.sending import IssueHeld, send_next_issue
+from newsletter.issue.approval import fingerprint
+from newsletter.issue.preview import images_without_alt, pin_color_scheme, preview_of
+from newsletter.mail.transport import transport_for
+from newsletter.social.counting import PLATFORMS
+from newsletter.storage import db
 
 from .helpers import item
 from .web_setup import add_person, csrf_of, form_token, make_site

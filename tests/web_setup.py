@@ -11,10 +11,10 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from newsletter.settings import Settings, load_settings
-from newsletter.store import Store
-from newsletter.subscribers import Subscribers
-from newsletter.transport import Transport, transport_for
+from newsletter.audience.subscribers import Subscribers
+from newsletter.common.settings import Settings, load_settings
+from newsletter.mail.transport import Transport, transport_for
+from newsletter.storage.store import Store
 from newsletter.web import create_app
 
 from .sending_setup import ENV, make_clinic

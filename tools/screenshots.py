@@ -13,7 +13,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from newsletter.settings import load_settings
+from newsletter.common.settings import load_settings
 from newsletter.web import create_app
 from tests.browser import answer_images_locally, chromium
 from tests.helpers import rendered, sample_articles

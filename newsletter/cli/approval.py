@@ -6,9 +6,11 @@ import getpass
 
 import click
 
-from ..approval import approve as approve_issue, fingerprint, hold as hold_issue, reviewable
-from ..settings import Settings
-from ..store import Store, StoredIssue
+from ..common.settings import Settings
+from ..issue.approval import approve as approve_issue
+from ..issue.approval import fingerprint, reviewable
+from ..issue.approval import hold as hold_issue
+from ..storage.store import Store, StoredIssue
 from .base import common_options, main, now, print_issue
 
 

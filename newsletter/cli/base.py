@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from ..errors import NewsletterError
-from ..settings import load_settings
+from ..common.errors import NewsletterError
+from ..common.settings import load_settings
 
 
 class Commands(click.Group):

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from ..bounces import HardBounce, Ignored, read_report
-from ..errors import NewsletterError
-from ..settings import Settings
-from ..subscribers import Subscribers
+from ..audience.subscribers import Subscribers
+from ..common.errors import NewsletterError
+from ..common.settings import Settings
+from ..mail.reports import HardBounce, Ignored, read_report
 from .base import common_options, main, now
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import click
 
-from ..build import BuildOutcome, build_next_issue
-from ..preview import Preview, preview_of
-from ..render import GMAIL_CLIP_BYTES
-from ..settings import Settings
-from ..social import snippet_files
-from ..store import Store
+from ..common.settings import Settings
+from ..issue.build import BuildOutcome, build_next_issue
+from ..issue.preview import Preview, preview_of
+from ..issue.render import GMAIL_CLIP_BYTES
+from ..social.files import snippet_files
+from ..storage.store import Store
 from .base import common_options, main, now, print_issue, print_warnings
 
 

@@ -7,12 +7,12 @@ from datetime import timezone
 
 import click
 
-from ..errors import NewsletterError
-from ..run_log import RunLog
-from ..schedules import Schedule, check_schedules, load_schedules, next_runs
-from ..scheduler import configure_logging, run_scheduler
-from ..settings import Settings
-from ..store import Store
+from ..common.errors import NewsletterError
+from ..common.settings import Settings
+from ..schedule.scheduler import configure_logging, run_scheduler
+from ..schedule.schedules import Schedule, check_schedules, load_schedules, next_runs
+from ..storage.run_log import RunLog
+from ..storage.store import Store
 from .base import common_options, main, now
 
 

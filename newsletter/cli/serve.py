@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..settings import Settings
+from ..common.settings import Settings
 from .base import common_options, main
 
 

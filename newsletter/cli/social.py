@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ..errors import NotFound
-from ..settings import Settings
-from ..snippets import compose_all
-from ..social import choose_articles, listing, platform_names
-from ..store import Store
+from ..common.errors import NotFound
+from ..common.settings import Settings
+from ..social.files import choose_articles, listing, platform_names
+from ..social.snippets import compose_all
+from ..storage.store import Store
 from .base import common_options, main
 
 

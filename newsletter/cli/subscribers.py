@@ -6,9 +6,15 @@ from pathlib import Path
 
 import click
 
-from ..settings import Settings
-from ..subscribers import STATUSES, ImportReport, Subscriber, Subscribers, read_csv_file
-from ..errors import SubscriberError
+from ..audience.subscribers import (
+    STATUSES,
+    ImportReport,
+    Subscriber,
+    Subscribers,
+    read_csv_file,
+)
+from ..common.errors import SubscriberError
+from ..common.settings import Settings
 from .base import common_options, main, now
 
 

@@ -17,12 +17,12 @@ from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..errors import ConfigError, FeedError, NewsletterError
-from ..render import templates_dir
-from ..settings import Settings
-from ..store import Store
-from ..subscribers import Subscribers
-from ..transport import Transport, transport_for
+from ..audience.subscribers import Subscribers
+from ..common.errors import ConfigError, FeedError, NewsletterError
+from ..common.settings import Settings
+from ..common.templates import templates_dir
+from ..mail.transport import Transport, transport_for
+from ..storage.store import Store
 from . import security
 from .ratelimit import SlidingWindow
 

@@ -6,14 +6,22 @@ so unsubscribing or confirming takes a POST (a button, or the mailbox's one-clic
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .. import optin
-from ..addresses import InvalidValue
-from ..archive import web_page
-from ..errors import NewsletterError
-from ..tokens import subscriber_of
-from ..transport import DeliveryError
+from ..audience import optin
+from ..audience.addresses import InvalidValue
+from ..common.errors import NewsletterError
+from ..common.tokens import subscriber_of
+from ..issue.archive import web_page
+from ..mail.transport import DeliveryError
 from .app import context
 from .security import EMAIL_POLICY, is_one_click
 

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import functools
 
-from flask import (Blueprint, Response, abort, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from .. import approval
-from ..build import build_next_issue
-from ..counting import PLATFORMS
-from ..errors import FeedError, NewsletterError
-from ..message import SAMPLE_READER
-from ..preview import SCHEMES, pin_color_scheme, preview_of, sample_email
-from ..render import GMAIL_CLIP_BYTES
-from ..sending import send_test
-from ..subscribers import STATUSES, decode_csv
-from ..transport import describe
+from ..audience.subscribers import STATUSES, decode_csv
+from ..common.errors import FeedError, NewsletterError
+from ..delivery.sending import send_test
+from ..issue import approval
+from ..issue.build import build_next_issue
+from ..issue.message import SAMPLE_READER
+from ..issue.preview import SCHEMES, pin_color_scheme, preview_of, sample_email
+from ..issue.render import GMAIL_CLIP_BYTES
+from ..mail.transport import describe
+from ..social.counting import PLATFORMS
 from .app import context
 from .security import EMAIL_POLICY
 

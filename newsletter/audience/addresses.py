@@ -1,0 +1,74 @@
+"""Subscriber fields as people type them (in a spreadsheet, a form, a shell) made safe to
+store and to put in a mail header: the address, the name, the tags. Pure: no I/O.
+
+Address syntax is the `email-validator` library's job (RFC 5321/5322 rules, IDNA for
+internationalized domains); we only decide the policy around it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from email_validator import EmailNotValidError, validate_email
+
+from ..common.text import one_line
+
+NAME_MAX = 100
+TAGS_MAX = 20
+TAG_MAX = 50
+_TAG = re.compile(r"[a-z0-9_][a-z0-9_ -]*")
+_TAG_SEPARATORS = re.compile(r"[;,]")
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection");
+# exports are opened in spreadsheets, so no stored value may start with one.
+_FORMULA_STARTS = "=+-@"
+
+
+class InvalidValue(ValueError):
+    """A value that cannot be stored; `str(error)` is the reason, worded for a person."""
+
+
+def normalize_address(raw: str) -> str:
+    """The one spelling we store and compare: trimmed, checked, ASCII (an internationalized
+    domain becomes punycode), lowercase. Raises `InvalidValue` with the reason.
+
+    Lowercasing the local part is not what RFC 5321 promises, but it is what every mailbox
+    provider does, and it is what makes `Bob@X.com` and `bob@x.com` one subscriber.
+    """
+    address = raw.strip()
+    if not address:
+        raise InvalidValue("no address")
+    if "@" not in address:
+        raise InvalidValue("missing @")
+    if address[0] in "=+-":  # "@" first is the library's "nothing before the @-sign"
+        raise InvalidValue(f"starts with {address[0]!r}, which spreadsheets run as a formula")
+    try:
+        checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise InvalidValue(str(error).rstrip(".")) from None
+    return checked.ascii_email.lower()
+
+
+def clean_name(raw: str) -> str:
+    """A name for a greeting and a `To:` header: one line, no control characters, at most
+    100 characters, never starting like a spreadsheet formula."""
+    return one_line(raw).lstrip(_FORMULA_STARTS + " ")[:NAME_MAX].rstrip()
+
+
+def parse_tags(raw: str) -> tuple[str, ...]:
+    """`"Back pain; VIP, vip"` -> `("back pain", "vip")`: split on `;` or `,`, trimmed,
+    lowercase, first spelling kept. Raises `InvalidValue` for a tag with other characters
+    (a typo is better caught than silently turned into a new tag) or too many tags."""
+    tags: dict[str, None] = {}
+    for part in _TAG_SEPARATORS.split(raw):
+        tag = " ".join(part.split()).lower()
+        if not tag:
+            continue
+        if not _TAG.fullmatch(tag):
+            raise InvalidValue(f"tag {tag!r} may only have letters a-z, digits, '-', '_' "
+                               "and spaces, and may not start with '-'")
+        if len(tag) > TAG_MAX:
+            raise InvalidValue(f"tag {tag[:20]!r}… is longer than {TAG_MAX} characters")
+        tags[tag] = None
+    if len(tags) > TAGS_MAX:
+        raise InvalidValue(f"{len(tags)} tags; at most {TAGS_MAX}")
+    return tuple(tags)

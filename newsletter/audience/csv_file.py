@@ -1,0 +1,112 @@
+"""The CSV file of a subscriber list, as staff export it from a spreadsheet or a practice
+management system: read into rows to import and rows that cannot be, each with the physical
+line number a person sees in an editor. Pure: text in, records out.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ..common.errors import SubscriberError
+from .addresses import InvalidValue, clean_name, normalize_address, parse_tags
+
+EXPORT_COLUMNS = ("email", "name", "tags", "status", "created_at", "unsubscribed_at")
+IMPORTED_COLUMNS = ("email", "name", "tags")
+_HEADER_HINT = "the first line names the columns, e.g. email,name,tags"
+
+
+class ImportRow(NamedTuple):
+    line: int
+    email: str  # normalized
+    name: str  # "" leaves a stored name as it is
+    tags: tuple[str, ...]  # () leaves stored tags as they are
+
+
+class RowError(NamedTuple):
+    line: int
+    raw: str
+    reason: str
+
+
+class Duplicate(NamedTuple):
+    line: int
+    first_line: int
+    email: str
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    rows: tuple[ImportRow, ...]
+    errors: tuple[RowError, ...]
+    duplicates: tuple[Duplicate, ...]
+    warnings: tuple[str, ...]
+
+
+def parse_subscriber_csv(text: str, source_name: str) -> ParsedFile:
+    """Every row, good or bad, with its line number. A quoted field may hold a line break,
+    so a row's line is where it starts. A file without an `email` column raises."""
+    lines = io.StringIO(text.removeprefix("\ufeff"), newline="").readlines()
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except StopIteration:
+        raise SubscriberError(f"{source_name}: the file is empty", hint=_HEADER_HINT) from None
+    except csv.Error as error:
+        raise SubscriberError(f"{source_name}: line 1: {error}", hint=_HEADER_HINT) from None
+    if "email" not in header:
+        raise SubscriberError(f"{source_name}: no 'email' column in the first line "
+                              f"{_shown(lines[0])!r}", hint=_HEADER_HINT)
+    at = {name: header.index(name) for name in IMPORTED_COLUMNS if name in header}
+    ignored = [column for column in header if column and column not in at]
+    warnings = (f"ignored column(s): {', '.join(ignored)}",) if ignored else ()
+    rows, errors, duplicates, first_seen = [], [], [], {}
+    end = reader.line_num
+    while True:
+        line = end + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            end = reader.line_num
+            errors.append(RowError(line, _shown(lines[line - 1]), _csv_reason(error, line, end)))
+            continue
+        end = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        cell = {name: cells[i] if i < len(cells) else "" for name, i in at.items()}
+        try:
+            row = ImportRow(line, normalize_address(cell["email"]),
+                            clean_name(cell.get("name", "")), parse_tags(cell.get("tags", "")))
+        except InvalidValue as error:
+            errors.append(RowError(line, cell["email"][:200], str(error)))
+            continue
+        if row.email in first_seen:
+            duplicates.append(Duplicate(line, first_seen[row.email], row.email))
+            continue
+        first_seen[row.email] = line
+        rows.append(row)
+    return ParsedFile(tuple(rows), tuple(errors), tuple(duplicates), warnings)
+
+
+def format_subscriber_csv(records: Iterable[Iterable[str]]) -> str:
+    """The export: a header of EXPORT_COLUMNS, then one line a record (in that order)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def _csv_reason(error: csv.Error, first: int, last: int) -> str:
+    if "unexpected end of data" in str(error) and last > first:
+        return f"a quote is never closed, so lines {first}-{last} were read as one row"
+    return f"not valid CSV: {error}"
+
+
+def _shown(line: str) -> str:
+    return line.rstrip("\r\n")[:200]

@@ -1,0 +1,351 @@
+"""Who gets the newsletter, and who must never get it again: named queries over the
+`subscribers` table.
+
+An address that unsubscribed, bounced or complained is *suppressed*. Nothing here that staff
+run in bulk or by hand (an import, `add`) makes it active again; it stays in the table so
+that a later import of an old patient list cannot bring it back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import NamedTuple
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..common.errors import SubscriberError
+from ..storage import db
+from .addresses import InvalidValue, clean_name, normalize_address, parse_tags
+from .csv_file import (
+    Duplicate,
+    ImportRow,
+    RowError,
+    format_subscriber_csv,
+    parse_subscriber_csv,
+)
+
+STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
+SUPPRESSED = frozenset({"unsubscribed", "bounced", "complained"})
+SOURCES = ("import", "cli", "web")
+_SUPPRESSED_HINT = ("an address that unsubscribed, bounced or complained is never mailed "
+                    "again; only the person can subscribe again")
+_T = db.subscribers
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    id: int
+    email: str
+    name: str
+    tags: tuple[str, ...]
+    status: str
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    confirmed_at: datetime | None
+    unsubscribed_at: datetime | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.status in SUPPRESSED
+
+    @property
+    def suppressed_since(self) -> datetime | None:
+        """A suppressed row is changed only by a change of status, so for a bounce or a
+        complaint `updated_at` is when it happened."""
+        if not self.suppressed:
+            return None
+        return self.unsubscribed_at if self.status == "unsubscribed" else self.updated_at
+
+    def may_confirm(self, requested_at: datetime) -> bool:
+        """Whether a confirmation link asked for at `requested_at` subscribes this address:
+        a pending one, or one that unsubscribed before asking again (a link from before
+        they left does not bring them back)."""
+        return self.status == "pending" or (
+            self.status == "unsubscribed" and self.unsubscribed_at is not None
+            and self.unsubscribed_at < requested_at)
+
+    def why_suppressed(self) -> str:
+        """`"unsubscribed on 2026-01-02"`."""
+        return f"{self.status} on {self.suppressed_since:%Y-%m-%d}"
+
+
+class Suppressed(NamedTuple):
+    line: int
+    email: str
+    status: str
+    since: date
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suppressed: tuple[Suppressed, ...] = ()
+    duplicates: tuple[Duplicate, ...] = ()
+    errors: tuple[RowError, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def problems(self) -> list[tuple[int, str, str]]:
+        """Every row that was not imported as (line, what the file says, why), in file order."""
+        return sorted([(e.line, e.raw, e.reason) for e in self.errors]
+                      + [(d.line, d.email, f"duplicate of line {d.first_line}")
+                         for d in self.duplicates]
+                      + [(s.line, s.email, f"suppressed ({s.status} on {s.since:%Y-%m-%d})")
+                         for s in self.suppressed])
+
+    def lines(self, source_name: str) -> list[str]:
+        """The report as the CLI prints it and the staff page shows it: a count, then every
+        row that was not imported with its line number and why, then the warnings."""
+        return ([f"{source_name}: {self.added} added, {self.updated} updated, "
+                 f"{self.unchanged} unchanged, {len(self.suppressed)} suppressed, "
+                 f"{len(self.duplicates)} duplicate(s), {len(self.errors)} error(s)"]
+                + [f"  line {line}: {raw!r} — {reason}" for line, raw, reason in self.problems()]
+                + [f"  warning: {warning}" for warning in self.warnings])
+
+
+class Subscribers:
+    """The subscriber list. Every method that changes it takes `now`."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Subscribers:
+        return cls(db.connect(url))
+
+    def get(self, subscriber_id: int) -> Subscriber | None:
+        with self.engine.connect() as conn:
+            return _one(conn, _T.c.id == subscriber_id)
+
+    def by_email(self, email: str) -> Subscriber | None:
+        try:
+            address = normalize_address(email)
+        except InvalidValue:
+            return None  # no such address can be stored
+        with self.engine.connect() as conn:
+            return _one(conn, _T.c.email == address)
+
+    def list(self, status: str | None = None, tag: str | None = None) -> list[Subscriber]:
+        """By address. The tag is matched in Python: JSON queries differ between databases,
+        and a clinic's list is small enough to read whole."""
+        query = select(_T).order_by(_T.c.email)
+        if status is not None:
+            query = query.where(_T.c.status == _known_status(status))
+        with self.engine.connect() as conn:
+            found = [_subscriber(row) for row in conn.execute(query)]
+        wanted = " ".join((tag or "").split()).lower()
+        return [s for s in found if wanted in s.tags] if wanted else found
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(_T.c.status, func.count()).group_by(_T.c.status))
+            return {status: 0 for status in STATUSES} | {status: n for status, n in rows}
+
+    def export_csv(self) -> str:
+        """Everyone, suppressed included: the file is also the record of who said no."""
+        return format_subscriber_csv(
+            (s.email, s.name, ";".join(s.tags), s.status, _iso(s.created_at),
+             _iso(s.unsubscribed_at)) for s in self.list())
+
+    def add(self, email: str, *, name: str = "", tags: Iterable[str] = (), source: str,
+            now: datetime, status: str = "active") -> Subscriber:
+        """Add or update one subscriber. An empty name or no tags leave the stored ones;
+        a pending address added as active becomes active (whoever adds it vouches for it).
+        A suppressed address is refused with the reason."""
+        if status not in ("pending", "active") or source not in SOURCES:
+            raise SubscriberError(f"a subscriber is added as pending or active from "
+                                  f"{'/'.join(SOURCES)}, not {status!r} from {source!r}")
+        row = _checked(email, name, tags)
+        with self._transaction() as conn:
+            found = _one(conn, _T.c.email == row.email)
+            if found is None:
+                conn.execute(insert(_T), [_new(row, status, source, now)])
+            elif found.suppressed:
+                raise SubscriberError(f"{found.email} {found.why_suppressed()}: not added again",
+                                      hint=_SUPPRESSED_HINT)
+            else:
+                _apply_changes(conn, found, row, status, now)
+            return _one(conn, _T.c.email == row.email)
+
+    def import_csv(self, text: str, *, source_name: str, now: datetime) -> ImportReport:
+        """Import the good rows of a CSV file in one transaction and report every other row.
+        Importing the same file twice changes nothing the second time."""
+        parsed = parse_subscriber_csv(text, source_name)
+        counts = {"updated": 0, "unchanged": 0}
+        suppressed = []
+        with self._transaction() as conn:
+            existing = _by_emails(conn, [row.email for row in parsed.rows])
+            new = []
+            for row in parsed.rows:
+                found = existing.get(row.email)
+                if found is None:
+                    new.append(_new(row, "active", "import", now))
+                elif found.suppressed:
+                    suppressed.append(Suppressed(row.line, row.email, found.status,
+                                                 found.suppressed_since.date()))
+                else:
+                    changed = _apply_changes(conn, found, row, "active", now)
+                    counts["updated" if changed else "unchanged"] += 1
+            if new:
+                conn.execute(insert(_T), new)
+        return ImportReport(added=len(new), **counts, suppressed=tuple(suppressed),
+                            duplicates=parsed.duplicates, errors=parsed.errors,
+                            warnings=parsed.warnings)
+
+    def remove(self, email: str, *, now: datetime, source: str = "cli") -> Subscriber:
+        """Stop mailing an address for good. One we never had is recorded as unsubscribed
+        all the same, so that no later import can add it."""
+        if source not in SOURCES:
+            raise SubscriberError(f"unknown source {source!r}")
+        row = _checked(email)
+        with self._transaction() as conn:
+            if _one(conn, _T.c.email == row.email) is None:
+                conn.execute(insert(_T), [_new(row, "unsubscribed", source, now)])
+            _unsubscribe(conn, _T.c.email == row.email, now)
+            return _one(conn, _T.c.email == row.email)
+
+    def unsubscribe(self, subscriber_id: int, *, now: datetime) -> bool:
+        """Idempotent, for the unsubscribe link: whether this call changed anything.
+        An unknown id or an already suppressed subscriber is left as it is."""
+        with self.engine.begin() as conn:
+            return _unsubscribe(conn, _T.c.id == subscriber_id, now)
+
+    def confirm(self, subscriber_id: int, *, requested_at: datetime, now: datetime) -> bool:
+        """Double opt-in: the person followed a link asked for at `requested_at` (see
+        `Subscriber.may_confirm`). Whether this call changed anything."""
+        with self.engine.begin() as conn:
+            found = _one(conn, _T.c.id == subscriber_id)
+            if found is None or not found.may_confirm(requested_at):
+                return False
+            result = conn.execute(update(_T).where(_T.c.id == subscriber_id,
+                                                   _T.c.status == found.status)
+                                  .values(status="active", confirmed_at=now,
+                                          unsubscribed_at=None, updated_at=now))
+            return result.rowcount > 0
+
+    def set_status(self, subscriber_id: int, status: str, *, now: datetime) -> bool:
+        """Record a bounce or a complaint (or any other move); whether anything changed.
+        A suppressed subscriber is never made pending or active again from here, and a
+        bounce leaves one as it is (who unsubscribed or complained said more)."""
+        status = _known_status(status)
+        with self.engine.begin() as conn:
+            found = _one(conn, _T.c.id == subscriber_id)
+            if found is None:
+                raise SubscriberError(f"no subscriber with id {subscriber_id}")
+            if found.status == status or (status == "bounced" and found.suppressed):
+                return False
+            if found.suppressed and status not in SUPPRESSED:
+                raise SubscriberError(f"{found.email} {found.why_suppressed()}: not made "
+                                      f"{status} again", hint=_SUPPRESSED_HINT)
+            values = {"status": status, "updated_at": now}
+            if status == "unsubscribed":
+                values["unsubscribed_at"] = now
+            if status == "active" and found.confirmed_at is None:
+                values["confirmed_at"] = now
+            conn.execute(update(_T).where(_T.c.id == subscriber_id).values(**values))
+            return True
+
+    @contextmanager
+    def _transaction(self) -> Iterator:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except (IntegrityError, OperationalError) as error:  # a race with another process
+            raise SubscriberError(f"the subscribers could not be saved, nothing was changed: "
+                                  f"{error.orig}", hint="run it again") from None
+
+
+def read_csv_file(path: Path) -> str:
+    """The text of a UTF-8 file (a BOM is fine). Any other encoding is an error that says
+    where: guessing an encoding silently turns names into mojibake."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SubscriberError(f"{path}: no such file") from None
+    except OSError as error:
+        raise SubscriberError(f"{path}: cannot read the file: {error.strerror}") from None
+    return decode_csv(data, str(path))
+
+
+def decode_csv(data: bytes, source_name: str) -> str:
+    """UTF-8 text (a BOM is fine) from a file's bytes, read from disk or uploaded."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SubscriberError(
+            f"{source_name}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset "
+            f"{error.start} (line {line})",
+            hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
+
+
+def _checked(email: str, name: str = "", tags: Iterable[str] = ()) -> ImportRow:
+    """What a caller passed, normalized, or one error that says what is wrong with it."""
+    tags = [tags] if isinstance(tags, str) else tags
+    try:
+        return ImportRow(0, normalize_address(email), clean_name(name),
+                         parse_tags(",".join(tags)))
+    except InvalidValue as error:
+        raise SubscriberError(f"{email!r}: {error}") from None
+
+
+def _known_status(status: str) -> str:
+    if status not in STATUSES:
+        raise SubscriberError(f"unknown status {status!r}", hint=f"one of {', '.join(STATUSES)}")
+    return status
+
+
+def _apply_changes(conn, found: Subscriber, row: ImportRow, status: str, now: datetime) -> bool:
+    """Update only what differs, so an unchanged row keeps its `updated_at`."""
+    values = {}
+    if row.name and row.name != found.name:
+        values["name"] = row.name
+    if row.tags and set(row.tags) != set(found.tags):
+        values["tags"] = list(row.tags)
+    if status == "active" and found.status == "pending":
+        values.update(status="active", confirmed_at=now)
+    if values:
+        conn.execute(update(_T).where(_T.c.id == found.id).values(**values, updated_at=now))
+    return bool(values)
+
+
+def _unsubscribe(conn, condition, now: datetime) -> bool:
+    result = conn.execute(update(_T).where(condition, _T.c.status.in_(("pending", "active")))
+                          .values(status="unsubscribed", unsubscribed_at=now, updated_at=now))
+    return result.rowcount > 0
+
+
+def _new(row: ImportRow, status: str, source: str, now: datetime) -> dict:
+    return {"email": row.email, "name": row.name, "tags": list(row.tags), "status": status,
+            "source": source, "created_at": now, "updated_at": now,
+            "confirmed_at": now if status == "active" else None,
+            "unsubscribed_at": now if status == "unsubscribed" else None}
+
+
+def _by_emails(conn, emails: list[str]) -> dict[str, Subscriber]:
+    found = {}
+    for start in range(0, len(emails), 500):  # well under any database's parameter limit
+        query = select(_T).where(_T.c.email.in_(emails[start:start + 500]))
+        found.update((s.email, s) for s in map(_subscriber, conn.execute(query)))
+    return found
+
+
+def _one(conn, condition) -> Subscriber | None:
+    row = conn.execute(select(_T).where(condition)).first()
+    return _subscriber(row) if row else None
+
+
+def _subscriber(row) -> Subscriber:
+    values = dict(row._mapping)
+    return Subscriber(**{**values, "tags": tuple(values["tags"])})
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when else ""

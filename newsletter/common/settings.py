@@ -1,0 +1,317 @@
+"""The one wiring point: the TOML file and the environment become a frozen `Settings`.
+
+Nothing else in the package reads a config file or `os.environ`. Every section is a frozen
+dataclass whose defaults are the bundled sample clinic, so with no file at all the tool runs.
+An unknown key or a value of the wrong type is an error that names the key and the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+SAMPLE_FEED = "sample"
+"""The `feed.source` value that means the bundled sample feed of the first clinic."""
+
+SAMPLE_FEED_FILE = Path(__file__).resolve().parent.parent / "feed" / "samples" / "clinic.rss.xml"
+
+CONFIG_FILE_NAME = "newsletter.toml"
+DEFAULTS_SOURCE = "the bundled defaults"
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    name: str = "Advanced Physical Medicine of St. Charles"
+    postal_address: str = "100 Sample Street, St. Charles, MO 63301, USA"
+    website: str = "https://advancedphysicalmedicine.example"
+    public_base_url: str = "https://advancedphysicalmedicine.example/newsletter"
+    timezone: str = "America/Chicago"
+    language: str = "en"
+    brand_color: str = "#0f6b5c"
+    logo_url: str = ""
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    name: str = "Advanced Physical Medicine of St. Charles"
+    address: str = "news@advancedphysicalmedicine.example"
+    reply_to: str = "frontdesk@advancedphysicalmedicine.example"
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    source: str = SAMPLE_FEED
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class IssueSettings:
+    articles_per_issue: int = 6
+    summary_chars: int = 240
+    first_run_window_days: int = 45
+    flood_threshold: int = 8
+    subject: str = ""
+    preheader: str = ""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    database_url: str = "sqlite:///newsletter.db"
+    outbox: str = "outbox"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = ""
+    """Empty: no SMTP server; messages are written as .eml files to the outbox instead."""
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    timeout_seconds: float = 30.0
+    rate_per_second: float = 0.0
+    """At most this many messages a second (0: as fast as the server accepts them)."""
+    retries: int = 3
+    retry_wait_seconds: float = 2.0
+    pause_after_failures: int = 10
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    trusted_proxies: int = 0
+    """How many reverse proxies in front of `newsletter serve` add X-Forwarded-For (1 behind
+    one nginx). 0: the app is reached directly and those headers are ignored."""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """From the environment only, never from a file in the repository."""
+
+    secret_key: str = field(default="", repr=False)
+    smtp_password: str = field(default="", repr=False)
+    staff_password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    schedules: str = "schedules"
+    """The folder of schedule files, one `*.toml` per schedule."""
+    misfire_grace_seconds: int = 3600
+    """A run this late still goes out; a later one is held for staff instead. An hour
+    covers a reboot or a slow previous job and is still the same morning."""
+    feed_alert_after_failures: int = 3
+    staff_alert_address: str = ""
+    """Where feed alerts and held-issue notices go; empty: only the log says it."""
+
+
+SECRET_VARIABLES = {"secret_key": "NEWSLETTER_SECRET_KEY",
+                    "smtp_password": "NEWSLETTER_SMTP_PASSWORD",
+                    "staff_password": "NEWSLETTER_STAFF_PASSWORD"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    clinic: ClinicSettings = field(default_factory=ClinicSettings)
+    sender: SenderSettings = field(default_factory=SenderSettings)
+    feed: FeedSettings = field(default_factory=FeedSettings)
+    issue: IssueSettings = field(default_factory=IssueSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    secrets: Secrets = field(default_factory=Secrets)
+    base_dir: Path = field(default_factory=Path.cwd)
+    """Relative paths in the file (feed, database, outbox) are relative to this folder."""
+    source: str = DEFAULTS_SOURCE
+    """Where these settings came from, for messages."""
+
+    @property
+    def config_file(self) -> Path | None:
+        """The file these settings were read from, None for the bundled defaults."""
+        return None if self.source == DEFAULTS_SOURCE else Path(self.source).resolve()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.clinic.timezone)
+
+    def path(self, value: str) -> Path:
+        return (self.base_dir / value).resolve()
+
+    @property
+    def feed_source(self) -> str:
+        """The feed as fetch takes it: a URL, or an absolute path."""
+        source = self.feed.source
+        if source == SAMPLE_FEED:
+            return str(SAMPLE_FEED_FILE)
+        if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
+            return source
+        return str(self.path(source))
+
+    @property
+    def database_url(self) -> str:
+        """A relative SQLite path is made absolute against `base_dir`."""
+        url = self.store.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.path(url[len(prefix):]))
+        return url
+
+
+    def require_secret_key(self) -> str:
+        if len(self.secrets.secret_key) < 16:
+            raise ConfigError(
+                f"{SECRET_VARIABLES['secret_key']} is not set (or shorter than 16 characters)",
+                hint="it signs unsubscribe links; set it in the environment to a long random "
+                     "string, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
+        return self.secrets.secret_key
+
+
+def load_settings(path: Path | None = None, cwd: Path | None = None,
+                  env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `path`, else from ./newsletter.toml if present, else the defaults;
+    secrets from `env` (the process environment unless given)."""
+    cwd = cwd or Path.cwd()
+    env = os.environ if env is None else env
+    secrets = Secrets(**{key: env.get(name, "") for key, name in SECRET_VARIABLES.items()})
+    if path is None:
+        candidate = cwd / CONFIG_FILE_NAME
+        if not candidate.exists():
+            return _validated(Settings(base_dir=cwd, secrets=secrets))
+        path = candidate
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file",
+                          hint="copy newsletter.example.toml to newsletter.toml") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    sections = {}
+    for name, value in raw.items():
+        section_type = _section_types().get(name)
+        if section_type is None:
+            raise ConfigError(f"{path}: unknown section [{name}]",
+                              hint=f"known sections: {', '.join(_section_types())}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: [{name}] must be a table of keys")
+        sections[name] = _build_section(section_type, value, name, path)
+    settings = Settings(**sections, secrets=secrets, base_dir=Path(path).resolve().parent,
+                        source=str(path))
+    return _validated(settings)
+
+
+def _section_types() -> dict[str, type]:
+    hints = typing.get_type_hints(Settings)
+    return {f.name: hints[f.name] for f in dataclasses.fields(Settings)
+            if dataclasses.is_dataclass(hints[f.name]) and f.name != "secrets"}
+
+
+def _build_section(section_type: type, values: dict, section: str, path: Path):
+    hints = typing.get_type_hints(section_type)
+    known = {f.name for f in dataclasses.fields(section_type)}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {section}.{key}",
+                              hint=f"[{section}] takes: {', '.join(sorted(known))}")
+        expected = hints[key]
+        if not _has_type(value, expected):
+            raise ConfigError(f"{path}: {section}.{key} must be {_type_name(expected)}, "
+                              f"not {type(value).__name__} {value!r}")
+    coerced = {k: float(v) if hints[k] is float else v for k, v in values.items()}
+    return section_type(**coerced)
+
+
+def _has_type(value, expected) -> bool:
+    if expected is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if typing.get_origin(expected) is tuple:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if isinstance(expected, types.UnionType):
+        return any(_has_type(value, option) for option in typing.get_args(expected))
+    return isinstance(value, expected)
+
+
+def _type_name(expected) -> str:
+    return {str: "a string", int: "a whole number", float: "a number",
+            bool: "true or false"}.get(expected, str(expected))
+
+
+_HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+def _validated(settings: Settings) -> Settings:
+    """Checks that need more than a type: each names the key it is about."""
+    where = settings.source
+
+    def fail(key: str, why: str):
+        raise ConfigError(f"{where}: {key} {why}")
+
+    try:
+        ZoneInfo(settings.clinic.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("clinic.timezone", f"is not a known time zone: {settings.clinic.timezone!r} "
+                                "(use a name like America/Chicago)")
+    if not _HEX_COLOR.match(settings.clinic.brand_color):
+        fail("clinic.brand_color", f"must be a 6-digit hex color like #0f6b5c, "
+                                   f"not {settings.clinic.brand_color!r}")
+    for key in ("website", "public_base_url", "logo_url"):
+        value = getattr(settings.clinic, key)
+        if (value or key != "logo_url") and not re.match(r"^https?://[^\s/]+", value):
+            fail(f"clinic.{key}", f"must be an absolute http(s) URL, not {value!r}")
+    for key in ("name", "postal_address"):
+        if not getattr(settings.clinic, key).strip():
+            fail(f"clinic.{key}", "must not be empty (the law asks for it in every email)"
+                 if key == "postal_address" else "must not be empty")
+    for key in ("address", "reply_to"):
+        value = getattr(settings.sender, key)
+        if (value or key == "address") and not _ADDRESS.match(value):
+            fail(f"sender.{key}", f"is not an email address: {value!r}")
+    if any(c in settings.sender.name for c in "\r\n"):
+        fail("sender.name", "must be one line")
+    bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),
+              "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000)}
+    for key, (least, most) in bounds.items():
+        value = getattr(settings.issue, key)
+        if not least <= value <= most:
+            fail(f"issue.{key}", f"must be between {least} and {most}, not {value}")
+    if not 0 < settings.feed.timeout_seconds <= 300:
+        fail("feed.timeout_seconds", "must be between 0 and 300 seconds")
+    if not settings.feed.source.strip():
+        fail("feed.source", "must name a feed URL, a file or \"sample\"")
+    smtp = settings.smtp
+    if smtp.security not in ("starttls", "ssl", "none"):
+        fail("smtp.security", f"must be starttls, ssl or none, not {smtp.security!r}")
+    if not 0 < smtp.port < 65536:
+        fail("smtp.port", f"must be a port number, not {smtp.port}")
+    for key, least, most in (("timeout_seconds", 0.1, 600), ("rate_per_second", 0, 10000),
+                             ("retries", 0, 20), ("retry_wait_seconds", 0, 600),
+                             ("pause_after_failures", 1, 100000)):
+        if not least <= getattr(smtp, key) <= most:
+            fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
+    if not 0 <= settings.web.trusted_proxies <= 5:
+        fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
+    scheduler = settings.scheduler
+    for key, least, most in (("misfire_grace_seconds", 1, 7 * 86400),
+                             ("feed_alert_after_failures", 1, 1000)):
+        if not least <= getattr(scheduler, key) <= most:
+            fail(f"scheduler.{key}",
+                 f"must be between {least} and {most}, not {getattr(scheduler, key)}")
+    if scheduler.staff_alert_address and not _ADDRESS.match(scheduler.staff_alert_address):
+        fail("scheduler.staff_alert_address",
+             f"is not an email address: {scheduler.staff_alert_address!r}")
+    if not scheduler.schedules.strip():
+        fail("scheduler.schedules", "must name a folder (the default is \"schedules\")")
+    return settings

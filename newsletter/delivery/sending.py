@@ -1,0 +1,283 @@
+"""Send the next issue to every active subscriber, once, whatever happens on the way.
+
+The order of events is what makes it safe: take the send lock; build (or resume) the open
+issue; freeze it as "sending" if it is still what was built (the staff preview rebuilds
+without the lock; if it did meanwhile, build again); then for each subscriber the ledger has not served, check
+they are still subscribed, hand the message to the transport, and commit a ledger row
+before the next one. Only when nobody is left is the issue marked sent and its articles
+remembered. A crash anywhere leaves a state the next run simply continues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..audience.addresses import InvalidValue, normalize_address
+from ..audience.subscribers import Subscribers
+from ..common.errors import NewsletterError
+from ..common.settings import Settings
+from ..issue.build import Evergreen, build_next_issue
+from ..issue.message import Recipient, issue_message, recipient_fields, sample_fields
+from ..mail.transport import DeliveryError, Transport, TransportUnavailable
+from ..storage.ledger import Ledger
+from ..storage.lock import Lock
+from ..storage.store import Store
+
+HEARTBEAT_SECONDS = 10
+FREEZE_ATTEMPTS = 3
+MAX_LISTED_FAILURES = 50
+
+
+class IssueHeld(NewsletterError):
+    """The issue waits for staff: the flood guard held it, or its schedule needs approval."""
+
+    exit_code = 4
+
+
+class SendPaused(NewsletterError):
+    """Too many failures in a row, or the server went away: stop before burning the list."""
+
+
+@dataclass
+class SendReport:
+    outcome: str  # complete, incomplete, paused, nothing new
+    slug: str = ""
+    subject: str = ""
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    deferred: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    no_such_address: list[tuple[int, str]] = field(default_factory=list)  # (id, email)
+    seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds > 0 else 0.0
+
+
+def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
+                    clock: Callable[[], datetime], approve_as: str = "",
+                    require_approval: bool = False, tag: str | None = None,
+                    progress: Callable[[int, int], None] | None = None,
+                    evergreen: Evergreen | None = None) -> SendReport:
+    """Deliver the open issue (building it first) to every active subscriber not yet served.
+
+    `approve_as`: staff approve the issue as they send it (a held issue needs this).
+    `progress(done, total)` is called after each subscriber. `evergreen`: what to send
+    when nothing is new (see `build_next_issue`).
+    """
+    secret = settings.require_secret_key()
+    with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
+        for _ in range(FREEZE_ATTEMPTS):
+            outcome = build_next_issue(settings, store, now=clock(), evergreen=evergreen)
+            if outcome.issue is None:
+                return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+            issue = _check_approval(store, outcome.issue, approve_as, require_approval, clock())
+            with Ledger(store.engine, issue.id) as ledger:
+                ledger.retry_deferred()
+                total = ledger.count_remaining(tag=tag)
+                if total == 0 and issue.status != "sending":
+                    raise NewsletterError("there are no active subscribers to send to",
+                                          hint="add some with `newsletter subscribers import "
+                                               "FILE.csv`")
+                if not store.freeze_for_sending(issue, now=clock()):
+                    continue  # the preview rebuilt it or staff held it since it was read
+                report = _send_frozen(settings, store, transport, ledger, lock, issue,
+                                      outcome.rendered, secret, clock, tag, total, progress)
+                break
+        else:
+            raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send began",
+                                  hint="run the send again")
+    if report.outcome == "paused":
+        raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
+                         f"{report.note}", hint="fix the cause, then run `newsletter send` again: "
+                                                "it resumes where it stopped")
+    return report
+
+
+def _send_frozen(settings: Settings, store: Store, transport: Transport, ledger: Ledger,
+                 lock: Lock, issue, rendered, secret: str, clock, tag, total: int,
+                 progress) -> SendReport:
+    """Deliver a frozen issue to whoever the ledger has not served; complete it when
+    nobody is left."""
+    run_id = store.start_send_run(issue.id, now=clock())
+    report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
+    started = clock()
+    try:
+        _deliver(settings, transport, ledger, lock, rendered, secret, clock, tag, total,
+                 report, progress)
+    except TransportUnavailable as error:
+        report.outcome, report.note = "paused", str(error)
+    finally:
+        report.seconds = (clock() - started).total_seconds()
+    if report.outcome != "paused":
+        notes = _suppress_hard_bounces(store, report, clock())
+        left = ledger.count_remaining(tag=tag)
+        counts = ledger.counts()
+        if left == 0 and not counts.get("deferred"):
+            store.complete_issue(issue.id, now=clock())
+            report.outcome = "complete"
+        elif counts.get("deferred"):
+            notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
+                         "run the send again to retry them")
+        report.note = "; ".join(notes)
+    store.finish_send_run(run_id, report, now=clock())
+    return report
+
+
+def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> list[str]:
+    """Addresses the server said do not exist are marked bounced, so no later issue goes to
+    them, but only when the server took other messages in this run: a server that
+    refuses everyone (misconfigured, or not the right relay) must not empty the list."""
+    if not report.no_such_address:
+        return []
+    if not report.sent:
+        return [f"{len(report.no_such_address)} address(es) were refused as nonexistent, "
+                "but the server took no other message, so they were not marked bounced"]
+    subscribers = Subscribers(store.engine)
+    for subscriber_id, _ in report.no_such_address:
+        subscribers.set_status(subscriber_id, "bounced", now=now)
+    return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
+            "bounced: no later issue goes to them"]
+
+
+def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Lock, rendered,
+             secret: str, clock, tag, total: int, report: SendReport, progress) -> None:
+    """The hot loop. While the server digests one message, the next subscriber's status is
+    checked and their message filled; the ledger row of each message is committed before
+    the next message is handed over."""
+    template = issue_message(rendered, settings, date=clock())
+    sender = settings.sender.address
+    recipients = ledger.remaining(tag=tag)
+    done = in_a_row = 0
+    last_beat = clock()
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(done, total)
+
+    def prepare() -> tuple[Recipient, bytes] | None:
+        """The next subscriber still subscribed, and their message; those who left since
+        the send began are recorded as skipped on the way."""
+        for recipient in recipients:
+            if ledger.still_active(recipient.id):
+                fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
+                return recipient, template.fill(fields)
+            ledger.record(recipient.id, "skipped", now=clock(), error="unsubscribed mid-send")
+            report.skipped += 1
+            advance()
+        return None
+
+    current = prepare()
+    while current is not None:
+        recipient, message = current
+        upcoming: list = []
+        try:
+            transport.send(sender, recipient.email, message,
+                           key=f"{rendered.slug}/{recipient.id:09d}",
+                           meanwhile=lambda: upcoming.append(prepare()))
+        except DeliveryError as error:
+            status = "failed" if error.permanent else "deferred"
+            ledger.record(recipient.id, status, now=clock(), error=str(error))
+            setattr(report, status, getattr(report, status) + 1)
+            if len(report.failures) < MAX_LISTED_FAILURES:
+                report.failures.append((recipient.email, str(error)))
+            if error.no_such_address:
+                report.no_such_address.append((recipient.id, recipient.email))
+            in_a_row += 1
+            if in_a_row >= settings.smtp.pause_after_failures:
+                raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
+                                           f"(last: {recipient.email}: {error})") from None
+        else:
+            ledger.record(recipient.id, "sent", now=clock())
+            report.sent += 1
+            in_a_row = 0
+        advance()
+        current = upcoming[0]
+        now = clock()
+        if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
+            lock.heartbeat()
+            last_beat = now
+
+
+def _check_approval(store: Store, issue, approve_as: str, require_approval: bool,
+                    now: datetime):
+    """The issue as it may be sent, approved by `approve_as` if they said so."""
+    if issue.status in ("approved", "sending"):
+        return issue
+    if approve_as:
+        store.approve_issue(issue.id, by=approve_as, now=now)
+        return store.issue_by_id(issue.id) or issue  # gone: freezing it fails, and we retry
+    if issue.status == "held":
+        raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
+                        hint="check it with `newsletter build`, then send with --approve")
+    if require_approval:
+        raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
+                        hint="approve it with `newsletter approve` or in the web preview")
+    return issue
+
+
+@dataclass(frozen=True)
+class SendPlan:
+    """What a send would do now, for --dry-run: nothing is sent or recorded."""
+
+    slug: str
+    subject: str
+    status: str
+    total: int
+    first: tuple[str, ...]
+
+
+def plan_send(settings: Settings, store: Store, *, now: datetime, tag: str | None = None,
+              show: int = 20) -> SendPlan | None:
+    outcome = build_next_issue(settings, store, now=now)
+    if outcome.issue is None:
+        return None
+    ledger = Ledger(store.engine, outcome.issue.id)
+    try:
+        first = []
+        for recipient in ledger.remaining(tag=tag):
+            if len(first) == show:
+                break
+            first.append(recipient.email)
+        total = ledger.count_remaining(tag=tag)
+    finally:
+        ledger.close()
+    return SendPlan(outcome.issue.slug, outcome.issue.subject, outcome.issue.status, total,
+                    tuple(first))
+
+
+def send_test(settings: Settings, store: Store, transport: Transport, address: str, *,
+              now: datetime) -> str:
+    """One copy of the next issue to `address`, exactly as subscribers get it; the ledger
+    and the issue's state are untouched. A subscriber's copy carries their own working
+    unsubscribe link; anyone else's a harmless sample. Returns the issue's slug."""
+    try:
+        address = normalize_address(address)
+    except InvalidValue as error:
+        raise NewsletterError(f"cannot send a test to {address!r}: {error}") from None
+    outcome = build_next_issue(settings, store, now=now)
+    if outcome.issue is None:
+        raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
+    rendered = outcome.rendered
+    template = issue_message(rendered, settings, date=now)
+    subscriber = Subscribers(store.engine).by_email(address)
+    if subscriber is not None and settings.secrets.secret_key:
+        fields = recipient_fields(Recipient(subscriber.id, subscriber.email, subscriber.name),
+                                  settings, rendered.slug, secret=settings.secrets.secret_key)
+    else:
+        fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
+    try:
+        transport.send(settings.sender.address, address, template.fill(fields),
+                       key=f"test/{rendered.slug}/{now:%Y%m%dT%H%M%S}-{address}")
+    except DeliveryError as error:
+        raise NewsletterError(f"the test message to {address} was refused: {error}") from None
+    finally:
+        transport.close()
+    return rendered.slug

@@ -1,0 +1,150 @@
+"""Get a feed's bytes from the web or from disk: the only module that talks HTTP.
+
+The parser is handed bytes, never a URL, because feedparser's own fetching has no timeout.
+Every failure of the network or the server becomes a FeedError that names the address and
+the cause in plain words; no httpx exception gets out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import httpx
+
+from ..common.errors import FeedError, FeedGone
+
+MAX_REDIRECTS = 5
+PERMANENT_REDIRECTS = {301, 308}
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What came back, plus what the caller must remember for the next fetch."""
+
+    body: bytes | None  # None when the server said 304 Not Modified
+    url: str  # where the body finally came from (after redirects)
+    moved_to: str | None  # set only when every redirect was permanent: the address to remember
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None  # feedparser needs the charset from here
+
+    @property
+    def not_modified(self) -> bool:
+        return self.body is None
+
+
+def fetch(source: str, *, etag: str | None = None, last_modified: str | None = None,
+          timeout: float = 10.0, max_bytes: int = 10_000_000,
+          user_agent: str = "clinic-newsletter") -> FetchResult:
+    """Fetch `source` (http(s) URL, file:// URL or path), conditionally when validators are given."""
+    scheme = urlsplit(source).scheme.lower()
+    if scheme in ("http", "https"):
+        return _fetch_http(source, etag, last_modified, timeout, max_bytes, user_agent)
+    if scheme == "file":
+        return _read_file(url2pathname(urlsplit(source).path), max_bytes)
+    if len(scheme) <= 1:  # no scheme, or a Windows drive letter
+        return _read_file(source, max_bytes)
+    raise FeedError(f"{source}: cannot fetch {scheme}: addresses, only http(s) and files",
+                    hint="Set the feed address to an http:// or https:// URL or a file path.")
+
+
+def _read_file(path: str, max_bytes: int) -> FetchResult:
+    path = os.path.abspath(path)
+    try:
+        with open(path, "rb") as file:
+            body = file.read(max_bytes + 1)
+    except OSError as error:
+        raise FeedError(f"{path}: cannot read the feed file ({error.strerror or error})",
+                        hint="Check the feed path in the config (a web address needs http:// or https://).") from None
+    if len(body) > max_bytes:
+        raise _too_big(path, max_bytes)
+    return FetchResult(body, path, None, None, None, None)
+
+
+def _fetch_http(url, etag, last_modified, timeout, max_bytes, user_agent) -> FetchResult:
+    headers = {"User-Agent": user_agent, "Accept": ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag.encode()  # bytes: a non-ASCII validator must not crash
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified.encode()
+    # trust_env=False: proxies and certificates come from the settings, never from os.environ.
+    client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True,
+                          max_redirects=MAX_REDIRECTS, trust_env=False)
+    deadline = time.monotonic() + timeout  # httpx bounds each read, not a slow drip of many
+    try:
+        with client, client.stream("GET", url, headers=headers) as response:
+            _check_status(url, response)
+            if int(response.headers.get("Content-Length") or 0) > max_bytes:
+                raise _too_big(url, max_bytes)
+            body = None
+            if response.status_code != 304:
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():  # decoded: a gzip bomb counts at full size
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise _too_big(url, max_bytes)
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout("whole-request deadline passed")
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        message, hint = _explain(error, timeout)
+        raise FeedError(f"{url}: {message}", hint=hint) from error
+    final = str(response.url)
+    permanent = response.history and all(r.status_code in PERMANENT_REDIRECTS for r in response.history)
+    headers = response.headers
+    return FetchResult(body, final, final if permanent else None,
+                       headers.get("ETag", etag if body is None else None),
+                       headers.get("Last-Modified", last_modified if body is None else None),
+                       headers.get("Content-Type"))
+
+
+def _check_status(url: str, response: httpx.Response) -> None:
+    status = response.status_code
+    where = url if str(response.url) == url else f"{url} (redirected to {response.url})"
+    if status == 410:
+        raise FeedGone(f"{where}: the server says the feed is gone (410)",
+                       hint="The site has retired this feed; set a new feed address in the config.")
+    if 200 <= status < 300 or status == 304:
+        return
+    reason = response.reason_phrase or httpx.codes.get_reason_phrase(status)
+    hint = ("The site has a problem on its side; the next run will try again." if status >= 500
+            else "Check the feed address in the config; open it in a browser to see what it serves.")
+    raise FeedError(f"{where}: the server answered {status} {reason}".rstrip(), hint=hint)
+
+
+def _explain(error: Exception, timeout: float) -> tuple[str, str]:
+    """Turn an httpx exception into a plain-words cause and a hint."""
+    if isinstance(error, httpx.TimeoutException):
+        return (f"timed out after {timeout:g} s",
+                "The site is slow or down; the next run will try again.")
+    if isinstance(error, httpx.TooManyRedirects):
+        return (f"too many redirects (more than {MAX_REDIRECTS}), perhaps a loop",
+                "Open the address in a browser and put the final one in the config.")
+    if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return (f"not a usable http(s) address ({error})", "Check the feed address in the config.")
+    cause = error
+    for _ in range(10):  # the OSError that httpcore wrapped says what really happened
+        cause = cause.__cause__ or cause.__context__ or cause
+    if isinstance(cause, ConnectionRefusedError):
+        return ("connection refused", "Nothing answers at that address; check the URL and that the site is up.")
+    if isinstance(cause, socket.gaierror):
+        return (f"the host name could not be found ({cause.strerror or cause})",
+                "Check the spelling of the feed address and this machine's internet connection.")
+    if isinstance(cause, ssl.SSLError):
+        return (f"the secure (TLS) connection failed ({cause.reason or cause})",
+                "Check the address (https or http); the site's certificate may be broken.")
+    return (f"the connection failed ({error or type(error).__name__})",
+            "The site or the network had a problem; the next run will try again.")
+
+
+def _too_big(where: str, max_bytes: int) -> FeedError:
+    return FeedError(f"{where}: the feed is larger than the limit of {max_bytes:,} bytes",
+                     hint="Check that the address points at the feed itself, not a large file.")

@@ -1,0 +1,97 @@
+"""Staff decisions on the open issue: its wording, approve, hold.
+
+The web preview and the commands share these, so an approval means the same wherever it is
+given. Staff decide on the issue they looked at: if the feed brought new articles in the
+meantime, the open issue is another one and the decision is refused, not silently moved. An
+issue being sent is frozen; a sent one is the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from ..common.errors import NewsletterError, NotFound
+from ..common.settings import Settings
+from ..common.text import one_line
+from ..feed.fetch import fetch
+from ..storage.store import Store, StoredIssue
+from .build import BuildOutcome, Fetcher, build_next_issue
+
+NAME_MAX = 100
+
+
+class IssueChanged(NewsletterError):
+    """The issue staff looked at is no longer one they can decide on."""
+
+
+def fingerprint(issue: StoredIssue) -> str:
+    """Names the issue as staff saw it: its id alone is not enough, since a rebuilt issue
+    can get the id of the one it replaced."""
+    content = f"{issue.id}\n{issue.html}\n{issue.text}".encode()
+    return hashlib.sha256(content).hexdigest()[:24]
+
+
+def reviewable(store: Store, seen: str | None = None) -> StoredIssue:
+    """The open issue, if it can still change and (given `seen`, its fingerprint) it is the
+    one staff looked at; otherwise one clear error saying why there is nothing to decide."""
+    issue = store.open_issue()
+    if issue is None:
+        last = next(iter(store.sent_issues(limit=1)), None)
+        sent = f"; the last one, {last.slug}, was sent on {last.sent_at:%Y-%m-%d}" if last else ""
+        raise NotFound(f"there is no open issue{sent}",
+                       hint="build the next one with `newsletter build`")
+    if seen is not None and not hmac.compare_digest(fingerprint(issue), seen):
+        raise IssueChanged("the issue changed since you looked at it (new articles, or it "
+                           "was sent)", hint="look at the preview again, then decide")
+    if issue.status == "sending":
+        raise IssueChanged(f"issue {issue.slug} is already being sent; it cannot change",
+                           hint="a send that stopped resumes with `newsletter send`")
+    return issue
+
+
+def approve(store: Store, seen: str | None, *, by: str, now: datetime) -> StoredIssue:
+    """Record who approved the issue and when (a held issue is released by this too);
+    approving an approved issue changes nothing."""
+    issue = reviewable(store, seen)
+    if issue.status != "approved" and not store.approve_issue(issue.id, by=approver(by), now=now):
+        raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was approved",
+                           hint="look again, then approve")
+    return store.issue_by_id(issue.id)
+
+
+def hold(store: Store, seen: str | None, *, by: str, now: datetime,
+         reason: str = "") -> StoredIssue:
+    """Stop the issue from going out until someone approves it."""
+    issue = reviewable(store, seen)
+    why = one_line(reason) or f"held by {approver(by)}"
+    if not store.hold_issue(issue.id, reason=why, now=now):
+        raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was held",
+                           hint="look again, then hold")
+    return store.issue_by_id(issue.id)
+
+
+def reword(settings: Settings, store: Store, seen: str, *, subject: str, preheader: str,
+           now: datetime, fetcher: Fetcher = fetch) -> BuildOutcome:
+    """Rebuild the issue with staff's subject and preheader (kept across later rebuilds;
+    an empty one goes back to the derived wording). Changed wording withdraws an approval:
+    what was approved is not what would go out."""
+    before = reviewable(store, seen)
+    outcome = build_next_issue(settings, store, now=now, fetcher=fetcher,
+                               subject=one_line(subject), preheader=one_line(preheader))
+    after = outcome.issue
+    if after is not None and after.id == before.id and (
+            (after.subject, after.preheader) != (before.subject, before.preheader)):
+        store.withdraw_approval(after.id, now=now)
+        outcome = BuildOutcome(store.issue_by_id(after.id), outcome.rendered,
+                               outcome.warnings, outcome.feed_url)
+    return outcome
+
+
+def approver(name: str) -> str:
+    """Who decided, as one line; nobody is not an answer."""
+    cleaned = one_line(name)[:NAME_MAX].strip()
+    if not cleaned:
+        raise NewsletterError("say who you are: an approval or a hold records a name")
+    return cleaned

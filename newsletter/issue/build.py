@@ -1,0 +1,189 @@
+"""Build the next issue: fetch, parse, curate, render, and keep it as the open issue.
+
+This is where the pure core meets its edges. Every command that needs "the next issue"
+(build, preview, send, the schedule) comes through `build_next_issue`, so what staff preview
+is what subscribers get.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, update
+
+from ..common.errors import FeedError, FeedGone
+from ..common.model import Article, Selection
+from ..common.settings import Settings
+from ..feed.curate import curate
+from ..feed.evergreen import is_evergreen
+from ..feed.fetch import FetchResult, fetch
+from ..feed.parse import parse_feed
+from ..storage import db
+from ..storage.store import FeedRecord, Store, StoredIssue, article_to_json
+from .render import RenderedIssue, plan_issue, render_issue, web_url_of
+
+Fetcher = Callable[..., FetchResult]
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """The open issue after this run, or None when there is nothing new to send."""
+
+    issue: StoredIssue | None
+    rendered: RenderedIssue | None
+    warnings: tuple[str, ...]
+    feed_url: str
+
+
+Evergreen = Callable[[], Article | None]
+"""Picks an evergreen article for a week with nothing new; None when none is left."""
+
+
+def build_next_issue(settings: Settings, store: Store, *, now: datetime,
+                     fetcher: Fetcher = fetch, subject: str | None = None,
+                     preheader: str | None = None, evergreen: Evergreen | None = None
+                     ) -> BuildOutcome:
+    """The issue the next send would deliver, built afresh from the feed.
+
+    `subject`, `preheader`: staff's wording, kept across rebuilds while the articles stay
+    the same; "" goes back to the derived wording, None keeps what there is.
+
+    An issue that is already being sent is never rebuilt: its subscribers must all get the
+    same email, so a resumed send takes it exactly as it was. With nothing new and an
+    `evergreen` picker, the issue is one evergreen article (the same one until it is sent,
+    so an approval given to it holds).
+    """
+    current = store.open_issue()
+    if current and current.status == "sending":
+        return _frozen(current, settings)
+    source = settings.feed_source
+    record = store.feed(source)
+    requested = record.url if record else source
+    result = _fetch(settings, store, record, source, requested, fetcher, now)
+    warnings: list[str] = []
+    if result.moved_to:
+        warnings.append(f"the feed moved permanently to {result.moved_to}; "
+                        "that address is used from now on")
+    if result.not_modified:
+        selection = _unchanged(current)
+        warnings.append("the feed has not changed since the last run")
+    else:
+        try:
+            parsed = parse_feed(result.body, source=result.url, content_type=result.content_type,
+                                summary_chars=settings.issue.summary_chars)
+        except FeedError as error:
+            _record_failure(store, source, result.url, error)
+            raise
+        selection = curate(parsed.articles, seen=store.seen_keys(),
+                           first_run=not store.has_history(), now=now,
+                           window_days=settings.issue.first_run_window_days,
+                           cap=settings.issue.articles_per_issue,
+                           flood_threshold=settings.issue.flood_threshold)
+        warnings += parsed.warnings
+    warnings += selection.warnings
+    if not selection.articles and evergreen is not None:
+        selection = _evergreen_selection(current, evergreen, warnings)
+    with store.engine.begin() as conn:
+        store.save_feed_state(conn, source, url=result.moved_to or requested, etag=result.etag,
+                              last_modified=result.last_modified, now=now)
+        store.remember_articles(conn, selection.baseline, issue_slug=None, now=now)
+        sending = store.issue_being_sent(conn)  # a send may have begun while we fetched
+        if sending is not None:
+            return _frozen(sending, settings)
+        if not selection.articles:
+            store.drop_open_issue(conn)
+            return BuildOutcome(None, None, tuple(warnings), result.url)
+        issue_id = _save_issue(conn, store, settings, current, selection, tuple(warnings),
+                               now=now, subject=subject, preheader=preheader)
+    saved = store.issue_by_id(issue_id)
+    return BuildOutcome(saved, _rendered(saved, settings), saved.warnings, result.url)
+
+
+def _fetch(settings: Settings, store: Store, record: FeedRecord | None, source: str,
+           url: str, fetcher: Fetcher, now: datetime) -> FetchResult:
+    if record and record.retired_at:
+        raise FeedGone(f"{record.url}: the feed was retired on {record.retired_at:%Y-%m-%d} "
+                       f"({record.retired_reason})",
+                       hint="set feed.source to the blog's new feed address")
+    try:
+        return fetcher(url, etag=record.etag if record else None,
+                       last_modified=record.last_modified if record else None,
+                       timeout=settings.feed.timeout_seconds)
+    except FeedGone as error:
+        store.save_feed(source, url=url, retired_at=now, retired_reason=str(error))
+        raise
+    except FeedError as error:
+        _record_failure(store, source, url, error)
+        raise
+
+
+def _record_failure(store: Store, source: str, url: str, error: FeedError) -> None:
+    record = store.feed(source)
+    store.save_feed(source, url=url, last_error=str(error),
+                    consecutive_failures=(record.consecutive_failures if record else 0) + 1)
+
+
+def _evergreen_selection(current: StoredIssue | None, evergreen: Evergreen,
+                         warnings: list[str]) -> Selection:
+    if current and current.articles and all(is_evergreen(a) for a in current.articles):
+        return Selection(articles=current.articles, held=current.status == "held")
+    article = evergreen()
+    if article is None:
+        warnings.append("nothing new, and every evergreen article was already mailed")
+        return Selection(articles=())
+    warnings.append(f"nothing new: this issue is the evergreen article {article.title!r}")
+    return Selection(articles=(article,))
+
+
+def _unchanged(current: StoredIssue | None) -> Selection:
+    """A 304: the feed is as it was, so the open issue (if any) still stands."""
+    if current is None:
+        return Selection(articles=())
+    return Selection(articles=current.articles, held=current.status == "held")
+
+
+def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | None,
+                selection: Selection, warnings: tuple[str, ...], *, now: datetime,
+                subject: str | None, preheader: str | None) -> int:
+    """Update the open issue in place when its articles are the same (keeping staff's
+    approval and wording); otherwise the content changed and approval starts over."""
+    same = current is not None and _ids(current.articles) == _ids(selection.articles)
+    keep_subject, keep_preheader = same and subject is None, same and preheader is None
+    subject_override = (current.subject_override if keep_subject else subject or "") \
+        or settings.issue.subject
+    preheader_override = (current.preheader_override if keep_preheader else preheader or "") \
+        or settings.issue.preheader
+    day = (current.created_at if same else now).astimezone(settings.zone).date()
+    slug = current.slug if same else store.free_slug(conn, day.isoformat())
+    issue = plan_issue(selection.articles, slug=slug, day=day, clinic_name=settings.clinic.name,
+                       subject=subject_override, preheader=preheader_override)
+    rendered = render_issue(issue, settings.clinic)
+    values = dict(
+        slug=slug, articles=[article_to_json(a) for a in selection.articles],
+        subject=issue.subject, preheader=issue.preheader,
+        subject_override=subject_override, preheader_override=preheader_override,
+        html=rendered.html, text=rendered.text, warnings=list(warnings), updated_at=now)
+    if same:
+        conn.execute(update(db.issues).where(db.issues.c.id == current.id).values(**values))
+        return current.id
+    store.drop_open_issue(conn)
+    held_reason = next((w for w in warnings if w.startswith("flood guard")), None)
+    return conn.execute(insert(db.issues).values(
+        **values, status="held" if selection.held else "draft", held_reason=held_reason,
+        created_at=now)).inserted_primary_key[0]
+
+
+def _frozen(issue: StoredIssue, settings: Settings) -> BuildOutcome:
+    return BuildOutcome(issue, _rendered(issue, settings), issue.warnings, settings.feed_source)
+
+
+def _rendered(issue: StoredIssue, settings: Settings) -> RenderedIssue:
+    return RenderedIssue(slug=issue.slug, subject=issue.subject, preheader=issue.preheader,
+                         html=issue.html, text=issue.text,
+                         web_url=web_url_of(settings.clinic, issue.slug))
+
+
+def _ids(articles: tuple[Article, ...]) -> list[str]:
+    return [a.id for a in articles]

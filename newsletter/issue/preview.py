@@ -1,0 +1,89 @@
+"""What staff check before an issue goes out: the email as a sample subscriber gets it, its
+snippets, and every warning worth a look. Pure: it reads a stored issue, never the feed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import lxml.html
+
+from ..common.settings import Settings
+from ..social.snippets import Snippet, compose_all
+from ..storage.store import StoredIssue
+from .message import sample_fields
+from .render import GMAIL_CLIP_BYTES, personalize
+
+SCHEMES = ("light", "dark")
+_DARK_QUERY = re.compile(r"@media\s*\(\s*prefers-color-scheme\s*:\s*dark\s*\)", re.I)
+_SCHEME_META = re.compile(r'(<meta name="(?:color-scheme|supported-color-schemes)" '
+                          r'content=")light dark(")')
+
+
+@dataclass(frozen=True)
+class Preview:
+    issue: StoredIssue
+    html: str
+    """The finished HTML a sample subscriber gets (their greeting, a harmless unsubscribe)."""
+    text: str
+    snippets: tuple[Snippet, ...]
+    warnings: tuple[str, ...]
+    """Feed and build warnings, then the checks made here."""
+
+    @property
+    def html_bytes(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+    @property
+    def clipped(self) -> bool:
+        return self.html_bytes > GMAIL_CLIP_BYTES
+
+
+def sample_email(issue: StoredIssue, settings: Settings) -> tuple[str, str]:
+    """The HTML and plain text exactly as the sample reader gets them."""
+    fields = sample_fields(settings, issue.slug)
+    return personalize(issue.html, fields, html=True), personalize(issue.text, fields, html=False)
+
+
+def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[str, ...] = ()
+               ) -> Preview:
+    html, text = sample_email(issue, settings)
+    snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
+    checks = [f"image without alt text: {src}" for src in images_without_alt(html)]
+    if len(html.encode("utf-8")) > GMAIL_CLIP_BYTES:
+        checks.append(f"the HTML is {len(html.encode()) / 1024:.0f} KB: Gmail clips it after "
+                      f"{GMAIL_CLIP_BYTES // 1024} KB behind \"View entire message\"")
+    if issue.status == "held":
+        checks.append(f"held: {issue.held_reason or 'waiting for staff'}; it is not sent "
+                      "until someone approves it")
+    noted = Counter((s.platform, note) for s in snippets for note in s.notes)
+    checks += [f"{platform} snippet of {count} article(s): {note}"
+               for (platform, note), count in noted.items()]
+    return Preview(issue=issue, html=html, text=text, snippets=snippets,
+                   warnings=tuple(extra_warnings) + issue.warnings + tuple(checks))
+
+
+def images_without_alt(html: str) -> list[str]:
+    """The src of every image whose alt attribute is missing or blank: a screen reader says
+    nothing for it, and a client that blocks images shows nothing in its place."""
+    tree = lxml.html.document_fromstring(html)
+    return [img.get("src", "") for img in tree.iter("img")
+            if not (img.get("alt") or "").strip()]
+
+
+def pin_color_scheme(html: str, scheme: str) -> str:
+    """The email as a client in `scheme` shows it, whatever the browser's own preference.
+
+    An iframe cannot be told its color scheme reliably: CSS Color Adjust says an iframe's
+    `prefers-color-scheme` follows the `color-scheme` of its element, but Chromium (156)
+    ignores that (tests/test_web_e2e.py checks which holds). So the dark-mode media query is
+    made always true (dark) or never true (light), and the color-scheme metas say the same.
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, not {scheme!r}")
+    condition = "@media all" if scheme == "dark" else "@media not all"
+    html = _DARK_QUERY.sub(condition, html)
+    return _SCHEME_META.sub(lambda m: f"{m.group(1)}{scheme}{m.group(2)}", html)
+

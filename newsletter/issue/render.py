@@ -1,0 +1,162 @@
+"""An `Issue` becomes the finished email: inlined HTML and its plain-text twin.
+
+The expensive part (Jinja plus premailer) runs once per issue. What differs per subscriber
+(the unsubscribe link, the greeting) is left as %%PLACEHOLDER%% tokens and filled in later
+by `personalize`, a single substitution pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import cssutils
+import premailer
+
+from ..common.links import with_utm
+from ..common.model import Article, Issue
+from ..common.settings import ClinicSettings
+from ..common.templates import environment
+from ..common.text import cut
+
+PREHEADER_MIN, PREHEADER_MAX = 40, 140
+SUBJECT_MAX = 78
+GMAIL_CLIP_BYTES = 102 * 1024
+"""Gmail hides everything after about this many bytes of HTML behind "View entire message"."""
+
+PLACEHOLDER = re.compile(r"%%([A-Z_]+)%%")
+
+# cssutils would shorten #111111 to #111, which some clients do not understand.
+cssutils.ser.prefs.minimizeColorHash = False
+
+
+@dataclass(frozen=True)
+class RenderedIssue:
+    """One issue, ready for every subscriber but for the %%PLACEHOLDER%% tokens."""
+
+    slug: str
+    subject: str
+    preheader: str
+    html: str
+    text: str
+    web_url: str
+
+
+def subject_for(articles: tuple[Article, ...]) -> str:
+    """The lead article's title, and how many more there are."""
+    suffix = f" (+{len(articles) - 1} more)" if len(articles) > 1 else ""
+    return cut(articles[0].title, SUBJECT_MAX - len(suffix)) + suffix
+
+
+def preheader_for(articles: tuple[Article, ...], clinic_name: str) -> str:
+    """The inbox's second line: what the lead article says, then what else is inside."""
+    lead = articles[0]
+    others = [a.title for a in articles[1:]]
+    if others:
+        text = f"{cut(lead.summary, 70)} Also: " + "; ".join(others)
+    else:
+        text = lead.summary
+    text = cut(text, PREHEADER_MAX)
+    if len(text) < PREHEADER_MIN:
+        text = cut(f"{text} New from {clinic_name}.".strip(), PREHEADER_MAX)
+    if len(text) < PREHEADER_MIN:
+        text = f"{text} Read the latest articles from our clinic."
+    return text
+
+
+def plan_issue(articles: tuple[Article, ...], *, slug: str, day: date, clinic_name: str,
+               subject: str = "", preheader: str = "") -> Issue:
+    """The issue for these articles; a subject or preheader given by staff wins."""
+    return Issue(slug=slug, day=day, articles=articles,
+                 subject=" ".join(subject.split()) or subject_for(articles),
+                 preheader=" ".join(preheader.split()) or preheader_for(articles, clinic_name))
+
+
+def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None
+                 ) -> RenderedIssue:
+    """Both parts of the email, CSS inlined once. Pure: no network, no clock."""
+    env = environment(templates)
+    zone = ZoneInfo(clinic.timezone)
+    web_url = web_url_of(clinic, issue.slug)
+    campaign = issue.slug
+
+    def utm(url: str) -> str:
+        return with_utm(url, source="newsletter", medium="email", campaign=campaign)
+
+    def byline(article: Article) -> str:
+        parts = []
+        if article.published:
+            parts.append(_long_date(article.published.astimezone(zone).date()))
+        if article.author:
+            parts.append(f"by {article.author}")
+        parts.append(f"{article.reading_minutes} min read")
+        return " · ".join(parts)
+
+    context = {
+        "utm": utm,
+        "issue": issue,
+        "clinic": clinic,
+        "web_url": web_url,
+        "issue_date": _long_date(issue.day),
+        "introduction": _introduction(issue, clinic.name),
+        "byline": byline,
+        "brand_color": clinic.brand_color,
+        "preheader_spacer": "\u200c\u00a0" * 60,
+    }
+    html = env.get_template("email/issue.html").render(context)
+    text = env.get_template("email/issue.txt").render(context)
+    return RenderedIssue(slug=issue.slug, subject=issue.subject, preheader=issue.preheader,
+                         html=inline_css(html), text=_crlf_free(text), web_url=web_url)
+
+
+def web_url_of(clinic: ClinicSettings, slug: str) -> str:
+    """Where the issue lives on the web: its "view in browser" page in the archive."""
+    return f"{clinic.public_base_url.rstrip('/')}/archive/{slug}"
+
+
+def inline_css(html: str) -> str:
+    """premailer, configured so it can never fetch anything and keeps what clients need:
+    !important in media queries, media queries in the head, numeric width attributes."""
+    return premailer.Premailer(
+        html,
+        allow_network=False,
+        allow_loading_external_files=False,
+        strip_important=False,
+        keep_style_tags=False,
+        disable_basic_attributes=["width", "height"],
+        cssutils_logging_level=logging.CRITICAL,
+        disable_validation=True,
+    ).transform()
+
+
+def personalize(template: str, values: dict[str, str], *, html: bool) -> str:
+    """Fill %%PLACEHOLDER%% tokens in one pass; values are escaped for HTML. An unknown token
+    is left alone so that a test can find it, never silently blanked."""
+    if html:
+        values = {k: escape(v) for k, v in values.items()}
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def greeting(name: str) -> str:
+    first = name.split()[0] if name.strip() else ""
+    return f"Hi {first}," if first else "Hello,"
+
+
+def _introduction(issue: Issue, clinic_name: str) -> str:
+    count = len(issue.articles)
+    if count == 1:
+        return f"Here is the newest article from the team at {clinic_name}."
+    return f"Here are the {count} newest articles from the team at {clinic_name}."
+
+
+def _long_date(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _crlf_free(text: str) -> str:
+    return re.sub(r"\n{3,}", "\n\n", text.replace("\r", "")).strip() + "\n"

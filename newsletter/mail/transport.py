@@ -1,0 +1,276 @@
+"""Where messages go: an SMTP server, or an outbox folder of .eml files.
+
+Both take finished bytes. SMTP keeps one connection open and reconnects when it drops,
+retries 4xx replies and dropped connections with backoff, and treats 5xx as final for that
+address. A server that cannot be reached at all, or refuses our login, stops the send: no
+point in failing every subscriber one by one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from ..common.errors import NewsletterError
+from ..common.settings import Settings
+from .reports import no_such_address
+
+
+class DeliveryError(Exception):
+    """One address could not be served. `permanent`: a 5xx, do not try again.
+    `no_such_address`: the server said the mailbox or domain does not exist (a hard bounce,
+    RFC 3463 status 5.1.x), as opposed to a refusal for a reason of its own."""
+
+    def __init__(self, reason: str, *, permanent: bool, no_such_address: bool = False):
+        super().__init__(reason)
+        self.permanent = permanent
+        self.no_such_address = no_such_address
+
+
+class TransportUnavailable(NewsletterError):
+    """Nothing can be sent right now (server down, login refused): the send pauses."""
+
+
+Meanwhile = Callable[[], None] | None
+"""Work to do while the server digests a message (preparing the next one): on a two-core
+machine it runs while the server works, instead of after."""
+
+
+class Transport(Protocol):
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
+             meanwhile: Meanwhile = None) -> None:
+        """Deliver or raise DeliveryError. `key` names the message uniquely and stably;
+        `meanwhile` is called once, whatever happens."""
+
+    def close(self) -> None: ...
+
+
+class OutboxTransport:
+    """Writes each message to folder/<key>.eml. The same key overwrites the same file, so a
+    resumed send never leaves two copies; the write is atomic (temp file, then rename)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
+             meanwhile: Meanwhile = None) -> None:
+        path = self.folder / (re.sub(r"[^\w.-]", "_", key) + ".eml")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_bytes(message)
+            os.replace(temporary, path)
+        except OSError as error:
+            raise TransportUnavailable(f"cannot write to the outbox {self.folder}: {error}",
+                                       hint="check the store.outbox folder") from None
+        finally:
+            if meanwhile:
+                meanwhile()
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport:
+    def __init__(self, *, host: str, port: int, security: str, username: str = "",
+                 password: str = "", timeout: float = 30.0, rate_per_second: float = 0.0,
+                 retries: int = 3, retry_wait: float = 2.0,
+                 sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.monotonic):
+        self.host, self.port, self.security = host, port, security
+        self.username, self.password, self.timeout = username, password, timeout
+        self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
+        self.retries, self.retry_wait = retries, retry_wait
+        self.sleep, self.clock = sleep, clock
+        self._smtp: smtplib.SMTP | None = None
+        self._next_slot = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **overrides) -> SmtpTransport:
+        smtp = settings.smtp
+        return cls(host=smtp.host, port=smtp.port, security=smtp.security,
+                   username=smtp.username, password=settings.secrets.smtp_password,
+                   timeout=smtp.timeout_seconds, rate_per_second=smtp.rate_per_second,
+                   retries=smtp.retries, retry_wait=smtp.retry_wait_seconds, **overrides)
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
+             meanwhile: Meanwhile = None) -> None:
+        self._wait_for_slot()
+        meanwhile = _once(meanwhile)
+        try:
+            self._send_with_retries(sender, recipient, _data_phase(message), meanwhile)
+        finally:
+            meanwhile()  # if the message never reached the data phase
+
+    def _send_with_retries(self, sender: str, recipient: str, data: bytes,
+                           meanwhile: Callable[[], None]) -> None:
+        for attempt in range(self.retries + 1):
+            try:
+                self._transaction(self._connection(), sender, recipient, data, meanwhile)
+                return
+            except smtplib.SMTPRecipientsRefused as error:
+                code, reply = error.recipients.get(recipient, (450, b"refused"))
+                failure = _reply_error(code, reply, about_recipient=True)
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+                failure = _reply_error(error.smtp_code, error.smtp_error)
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError, OSError) as error:
+                self._drop()
+                failure = DeliveryError(f"connection lost ({_describe(error)})", permanent=False)
+            except smtplib.SMTPResponseException as error:
+                self._drop()
+                failure = _reply_error(error.smtp_code, error.smtp_error)
+            if failure.permanent or attempt == self.retries:
+                raise failure
+            self.sleep(self.retry_wait * 2 ** attempt)
+
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes,
+                     meanwhile: Callable[[], None]) -> None:
+        """smtplib's sendmail for one recipient, with `meanwhile` run between handing over
+        the data and reading the server's verdict on it."""
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, reply)
+        smtp.send(data)
+        meanwhile()
+        code, reply = smtp.getreply()
+        if code != 250:
+            smtp.rset()
+            raise smtplib.SMTPDataError(code, reply)
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._smtp = None
+
+    def _connection(self) -> smtplib.SMTP:
+        """The open connection, or a new one; a server we cannot reach at all is fatal."""
+        if self._smtp is not None:
+            return self._smtp
+        for attempt in range(self.retries + 1):
+            try:
+                self._smtp = self._connect()
+                return self._smtp
+            except smtplib.SMTPAuthenticationError as error:
+                raise TransportUnavailable(
+                    f"the SMTP server {self.where} refused the login for {self.username!r}: "
+                    f"{error.smtp_code} {_text(error.smtp_error)}",
+                    hint="check smtp.username and NEWSLETTER_SMTP_PASSWORD") from None
+            except (smtplib.SMTPException, OSError) as error:
+                last = error
+                if attempt < self.retries:
+                    self.sleep(self.retry_wait * 2 ** attempt)
+        raise TransportUnavailable(f"cannot reach the SMTP server {self.where}: {_describe(last)}",
+                                   hint="check smtp.host, smtp.port and smtp.security; the send "
+                                        "resumes where it stopped when you run it again")
+
+    def _connect(self) -> smtplib.SMTP:
+        if self.security == "ssl":
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        if self.username:
+            smtp.login(self.username, self.password)
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            except OSError:
+                pass
+            self._smtp = None
+
+    def _wait_for_slot(self) -> None:
+        if not self.interval:
+            return
+        now = self.clock()
+        if now < self._next_slot:
+            self.sleep(self._next_slot - now)
+            now = self._next_slot
+        self._next_slot = now + self.interval
+
+
+def _once(function: Meanwhile) -> Callable[[], None]:
+    called = False
+
+    def call() -> None:
+        nonlocal called
+        if function is not None and not called:
+            called = True
+            function()
+
+    return call
+
+
+def _data_phase(message: bytes) -> bytes:
+    """The message as the DATA phase carries it: leading dots doubled, ending in CRLF.CRLF.
+    A line that starts with a dot is rare, and looking for one is far cheaper than a
+    substitution over the whole message each time."""
+    quoted = message
+    if message.startswith(b".") or b"\n." in message:
+        quoted = re.sub(rb"(?m)^\.", b"..", message)
+    if not quoted.endswith(b"\r\n"):
+        quoted += b"\r\n"
+    return quoted + b".\r\n"
+
+
+def transport_for(settings: Settings) -> Transport:
+    """SMTP when a host is configured, else the outbox."""
+    if settings.smtp.host:
+        return SmtpTransport.from_settings(settings)
+    return OutboxTransport(settings.path(settings.store.outbox))
+
+
+def describe(transport: Transport) -> str:
+    if isinstance(transport, SmtpTransport):
+        return f"SMTP server {transport.where}"
+    return f"outbox {transport.folder}"
+
+
+def _reply_error(code: int, reply, *, about_recipient: bool = False) -> DeliveryError:
+    text = _text(reply)
+    return DeliveryError(f"{code} {text}", permanent=500 <= code < 600,
+                         no_such_address=about_recipient and code >= 500
+                         and no_such_address(text))
+
+
+def _text(reply) -> str:
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", "replace")
+    return " ".join(str(reply).split())[:200]
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, socket.timeout):
+        return "timed out"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused"
+    return _text(str(error)) or type(error).__name__

@@ -1,0 +1,216 @@
+"""What a schedule runs. APScheduler's job store pickles each job, so the job is this
+module's function named by text ("newsletter.schedule.jobs:run_schedule") with plain arguments: the
+schedule's key and where the configuration lives (pitfall 5). It reads the settings afresh,
+so an edited config applies from the next run, and sends through `send_next_issue`, the very
+code `python send.py` runs.
+
+Every run is recorded (schedule_runs) and logged in one line. A problem someone can act on
+(the feed is down, the issue waits for approval, another send is running) is that line and
+the scheduler carries on; a bug raises, APScheduler logs its traceback, and it carries on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from ..common.errors import NewsletterError, NotFound
+from ..common.settings import Settings, load_settings
+from ..delivery.alerts import check_feed_health, notify_staff
+from ..delivery.sending import IssueHeld, send_next_issue
+from ..feed.evergreen import choose_evergreen, load_evergreen
+from ..feed.health import Notice
+from ..issue.build import build_next_issue
+from ..mail.transport import Transport, transport_for
+from ..social.files import snippet_files
+from ..social.snippets import compose_all
+from ..storage.lock import LockHeld
+from ..storage.run_log import RunLog
+from ..storage.store import Store
+from .schedules import Schedule, read_schedule
+
+JOB_FUNCTION = "newsletter.schedule.jobs:run_schedule"
+log = logging.getLogger("newsletter.scheduler")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: str  # sent, incomplete, nothing new, held, busy, failed, exported, error
+    slug: str | None = None
+    note: str = ""
+
+
+def job_args(settings: Settings) -> list[str]:
+    """The plain arguments after the schedule's key that let a job find its settings."""
+    return [str(settings.config_file or ""), str(settings.base_dir)]
+
+
+def run_schedule(key: str, config: str, workdir: str) -> str:
+    """Run schedule `key` now; returns the outcome (sent, nothing new, held, ...)."""
+    try:
+        settings, schedule = load_schedule(key, config, workdir)
+        store = Store.open(settings.database_url)
+    except NewsletterError as error:
+        log.error("%s: cannot run: %s", key, error)
+        return "failed"
+    runs = RunLog(store.engine)
+    run_id = runs.start(key, now=utcnow())
+    transport = transport_for(settings)
+    result = Result("error", note="a bug stopped the run; see the traceback in the log")
+    try:
+        result = _attempt(settings, store, transport, schedule)
+    finally:
+        runs.finish(run_id, result.outcome, now=utcnow(), slug=result.slug,
+                    note=result.note or None)
+        (log.error if result.outcome in ("failed", "error") else log.info)(
+            "%s: %s%s%s", key, result.outcome, f" issue {result.slug}" if result.slug else "",
+            f": {result.note}" if result.note else "")
+        if schedule.action == "send":
+            check_feed_health(settings, store, transport, now=utcnow())
+        transport.close()
+        store.engine.dispose()
+    return result.outcome
+
+
+def handle_missed_run(key: str, config: str, workdir: str, slot: datetime) -> str:
+    """A slot passed more than the grace time ago (the scheduler was down): nothing is sent;
+    the issue it would have sent is built and held for staff, and they are told."""
+    settings, schedule = load_schedule(key, config, workdir)
+    now = utcnow()
+    missed = (f"missed its {slot.astimezone(schedule.zone):%A %H:%M} slot by "
+              f"{duration(now - slot)}")
+    store = Store.open(settings.database_url)
+    transport = transport_for(settings)
+    slug = None
+    try:
+        if schedule.action != "send":
+            note = f"{missed}; not run"
+        else:
+            try:
+                issue = build_next_issue(_settings_for(settings, schedule), store, now=now,
+                                         evergreen=_evergreen_picker(store, schedule)).issue
+            except NewsletterError as error:
+                issue, note = None, f"{missed}; the issue could not be built: {error}"
+            else:
+                note = f"{missed}; nothing new, so nothing would have gone out"
+            if issue is not None and issue.status == "sending":
+                slug, note = issue.slug, f"{missed}; issue {issue.slug} is being sent already"
+            elif issue is not None:
+                slug = issue.slug
+                note = (f"{missed}; check it, then send it with `newsletter send --approve` "
+                        "(or approve it for the next run)")
+                store.hold_issue(issue.id, reason=note, now=now)
+                notify_staff(settings, transport, Notice(
+                    f"Newsletter: issue {issue.slug} was not sent on time",
+                    f"The {schedule.name} schedule {missed}, more than the "
+                    f"{duration(timedelta(seconds=settings.scheduler.misfire_grace_seconds))} "
+                    f"grace time, so issue {issue.slug} ({issue.subject}) was held instead "
+                    "of going out late.\n\nCheck it with `newsletter build`, then send it with "
+                    "`newsletter send --approve`, or approve it with `newsletter approve` and "
+                    "the schedule sends it at its next run.\n"), now=now)
+        RunLog(store.engine).record(key, "missed", now=now, slot=slot, slug=slug, note=note)
+        log.warning("%s: missed: %s", key, note)
+        if schedule.action == "send":
+            check_feed_health(settings, store, transport, now=utcnow())
+    finally:
+        transport.close()
+        store.engine.dispose()
+    return "missed"
+
+
+def load_schedule(key: str, config: str, workdir: str) -> tuple[Settings, Schedule]:
+    settings = load_settings(Path(config) if config else None, cwd=Path(workdir))
+    path = settings.path(settings.scheduler.schedules) / f"{key}.toml"
+    if not path.is_file():
+        raise NotFound(f"{path}: the schedule is gone",
+                       hint="restart the scheduler after removing or renaming a schedule")
+    return settings, read_schedule(path, default_timezone=settings.clinic.timezone,
+                                   base_dir=settings.base_dir)
+
+
+def duration(late: timedelta) -> str:
+    """`5 h`, `12 min`: how late, in words a person reads at a glance."""
+    seconds = late.total_seconds()
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.0f} h"
+    return f"{seconds / 86400:.0f} days"
+
+
+def _attempt(settings: Settings, store: Store, transport: Transport,
+             schedule: Schedule) -> Result:
+    try:
+        if schedule.action == "social":
+            return _export_social(settings, store, schedule)
+        return _send(settings, store, transport, schedule)
+    except IssueHeld as error:
+        return _held(settings, store, transport, schedule, error)
+    except LockHeld as error:
+        return Result("busy", note=str(error))
+    except NewsletterError as error:
+        return Result("failed", note=str(error))
+
+
+def _send(settings: Settings, store: Store, transport: Transport,
+          schedule: Schedule) -> Result:
+    report = send_next_issue(_settings_for(settings, schedule), store, transport, clock=utcnow,
+                             require_approval=schedule.requires_approval, tag=schedule.tag,
+                             evergreen=_evergreen_picker(store, schedule))
+    if report.outcome == "nothing new":
+        return Result("nothing new", note=report.note)
+    note = (f"{report.sent} sent, {report.failed} failed, {report.skipped} skipped, "
+            f"{report.deferred} deferred" + (f"; {report.note}" if report.note else ""))
+    return Result("sent" if report.outcome == "complete" else "incomplete", report.slug, note)
+
+
+def _held(settings: Settings, store: Store, transport: Transport, schedule: Schedule,
+          error: IssueHeld) -> Result:
+    issue = store.open_issue()
+    slug = issue.slug if issue else None
+    notify_staff(settings, transport, Notice(
+        f"Newsletter: issue {slug} waits for you",
+        f"The {schedule.name} schedule did not send issue {slug}"
+        f"{f' ({issue.subject})' if issue else ''}: {error}.\n\n"
+        "Check it with `newsletter build` (or in the web preview), then approve it with "
+        "`newsletter approve`: the schedule sends it at its next run. To send it now, run "
+        "`newsletter send --approve`.\n"), now=utcnow())
+    return Result("held", slug, str(error))
+
+
+def _export_social(settings: Settings, store: Store, schedule: Schedule) -> Result:
+    """The open issue's snippets (else the last sent issue's), written to the schedule's
+    folder, a folder per issue; the feed is not fetched."""
+    issue = store.open_issue() or next(iter(store.sent_issues(limit=1)), None)
+    if issue is None:
+        return Result("nothing new", note="there is no issue yet")
+    snippets = compose_all(issue.articles, clinic_name=settings.clinic.name)
+    folder = settings.path(schedule.folder) / issue.slug
+    for name, text in snippet_files(issue.slug, issue.articles, snippets).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return Result("exported", issue.slug, f"{len(snippets)} snippets in {folder}")
+
+
+def _settings_for(settings: Settings, schedule: Schedule) -> Settings:
+    if schedule.articles_per_issue is None:
+        return settings
+    return dataclasses.replace(settings, issue=dataclasses.replace(
+        settings.issue, articles_per_issue=schedule.articles_per_issue))
+
+
+def _evergreen_picker(store: Store, schedule: Schedule):
+    if schedule.when_nothing_new != "evergreen":
+        return None
+    return lambda: choose_evergreen(load_evergreen(schedule.evergreen_path),
+                                    mailed=store.mailed_links(),
+                                    last_sent=store.evergreen_last_sent())
