@@ -1,7 +1,7 @@
 """The email checklist (shared/email-checklist.md, items 1-15) as code.
 
 Each `item_N` takes the finished HTML of one subscriber's email and returns the problems it
-finds, in words. `problems()` runs them all. test_checklist.py proves each item can fail.
+finds, in words. `problems()` runs them all. tests/issue/test_checklist.py proves each item can fail.
 """
 
 from __future__ import annotations

@@ -1,10 +1,20 @@
 """Shared fixtures: real stand-ins (a loopback HTTP server) rather than mocks."""
 
+import os
+
 import pytest
 
 from .httpserver import FeedServer
 from .smtpserver import SmtpServer
 from .web_setup import make_site
+
+
+def pytest_configure(config):
+    """A NEWSLETTER_* variable exported in the developer's shell (a real SMTP password, a
+    staff password) must not change what a test sees: every test, and every process a test
+    starts, runs without them and sets what it needs itself."""
+    for name in [name for name in os.environ if name.startswith("NEWSLETTER_")]:
+        del os.environ[name]
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import time
 from datetime import date
@@ -81,3 +83,17 @@ def wait_until(condition, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting"
         time.sleep(0.02)
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any NEWSLETTER_* variable, plus `extra`: what a
+    developer has exported in their shell must not change what a test sees."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("NEWSLETTER_")},
+            **(extra or {})}
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            command=None, timeout: float = 120, **options) -> subprocess.CompletedProcess:
+    """`newsletter ARGS...` (or `command`) as a user runs it, in a clean environment."""
+    return subprocess.run([*(command or [NEWSLETTER]), *args], cwd=cwd, env=clean_env(env),
+                          capture_output=True, text=True, timeout=timeout, **options)

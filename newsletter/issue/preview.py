@@ -78,7 +78,7 @@ def pin_color_scheme(html: str, scheme: str) -> str:
 
     An iframe cannot be told its color scheme reliably: CSS Color Adjust says an iframe's
     `prefers-color-scheme` follows the `color-scheme` of its element, but Chromium (156)
-    ignores that (tests/test_web_e2e.py checks which holds). So the dark-mode media query is
+    ignores that (tests/web/test_e2e.py checks which holds). So the dark-mode media query is
     made always true (dark) or never true (light), and the color-scheme metas say the same.
     """
     if scheme not in SCHEMES:

@@ -1,0 +1,98 @@
+"""Configuration: the bundled defaults run with no file; mistakes name the key and the file."""
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.common.errors import ConfigError
+from newsletter.common.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newsletter.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_gives_the_bundled_sample_clinic(tmp_path):
+    settings = load_settings(cwd=tmp_path)
+    assert settings.clinic.timezone == "America/Chicago"
+    assert Path(settings.feed_source).name == "clinic.rss.xml"
+    assert Path(settings.feed_source).is_file()
+    assert settings.database_url == f"sqlite:///{tmp_path / 'newsletter.db'}"
+
+
+def test_the_commented_example_is_exactly_the_defaults(tmp_path):
+    example = load_settings(ROOT / "newsletter.example.toml")
+    defaults = Settings(base_dir=example.base_dir, source=example.source)
+    assert example == defaults
+
+
+def test_newsletter_toml_in_the_working_folder_is_read(tmp_path):
+    write(tmp_path, '[clinic]\nname = "Riverside Physio"\n')
+    assert load_settings(cwd=tmp_path).clinic.name == "Riverside Physio"
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path):
+    path = write(tmp_path, '[feed]\nsource = "feeds/blog.xml"\n'
+                           '[store]\ndatabase_url = "sqlite:///state/n.db"\n')
+    settings = load_settings(path, cwd=Path("/"))
+    assert settings.feed_source == str(tmp_path / "feeds" / "blog.xml")
+    assert settings.database_url == f"sqlite:///{tmp_path / 'state' / 'n.db'}"
+
+
+def test_an_http_feed_is_left_alone(tmp_path):
+    path = write(tmp_path, '[feed]\nsource = "https://clinic.example/feed.xml"\n')
+    assert load_settings(path).feed_source == "https://clinic.example/feed.xml"
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[clinic]\nnmae = "x"\n', ["clinic.nmae", "unknown key"]),
+    ('[clinc]\nname = "x"\n', ["[clinc]", "unknown section"]),
+    ('[issue]\narticles_per_issue = "six"\n', ["issue.articles_per_issue", "whole number"]),
+    ('[issue]\narticles_per_issue = true\n', ["issue.articles_per_issue", "whole number"]),
+    ('[issue]\narticles_per_issue = 0\n', ["issue.articles_per_issue", "between 1 and 50"]),
+    ('[clinic]\ntimezone = "Mars/Olympus"\n', ["clinic.timezone", "Mars/Olympus"]),
+    ('[clinic]\nbrand_color = "teal"\n', ["clinic.brand_color", "6-digit hex"]),
+    ('[clinic]\nbrand_color = "#0f6"\n', ["clinic.brand_color"]),
+    ('[clinic]\nwebsite = "clinic.example"\n', ["clinic.website", "absolute"]),
+    ('[clinic]\npostal_address = " "\n', ["clinic.postal_address", "empty"]),
+    ('[sender]\naddress = "not an address"\n', ["sender.address", "not an email address"]),
+    ('[feed]\ntimeout_seconds = 0\n', ["feed.timeout_seconds"]),
+    ('[clinic]\nname = \n', ["not valid TOML"]),
+    ('clinic = 3\n', ["[clinic]", "table"]),
+    ('[scheduler]\nmisfire_grace_seconds = 0\n', ["scheduler.misfire_grace_seconds", "between 1"]),
+    ('[scheduler]\nmisfire_grace_seconds = 60.5\n', ["scheduler.misfire_grace_seconds", "whole"]),
+    ('[scheduler]\nfeed_alert_after_failures = 0\n', ["scheduler.feed_alert_after_failures"]),
+    ('[scheduler]\nstaff_alert_address = "front desk"\n', ["scheduler.staff_alert_address"]),
+    ('[scheduler]\nschedules = ""\n', ["scheduler.schedules", "folder"]),
+])
+def test_mistakes_name_the_key_and_the_file(tmp_path, text, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert str(path) in message
+    for word in words:
+        assert word in message
+
+
+def test_the_config_file_is_known_for_whoever_reloads_it_later(tmp_path):
+    assert load_settings(cwd=tmp_path).config_file is None
+    path = write(tmp_path, "[scheduler]\nmisfire_grace_seconds = 600\n")
+    settings = load_settings(path)
+    assert settings.config_file == path.resolve()
+    assert settings.scheduler.misfire_grace_seconds == 600
+
+
+def test_a_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "nope.toml")
+
+
+def test_whole_numbers_are_accepted_where_a_number_is_asked(tmp_path):
+    settings = load_settings(write(tmp_path, "[feed]\ntimeout_seconds = 5\n"))
+    assert settings.feed.timeout_seconds == 5.0
+    assert isinstance(settings.feed.timeout_seconds, float)

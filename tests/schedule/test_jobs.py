@@ -1,0 +1,171 @@
+"""What one scheduled run does, called the way APScheduler calls it: by name, with plain
+arguments, against a real SQLite file and a real SMTP server."""
+
+import email
+import email.policy
+import json
+import logging
+import pickle
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from newsletter.common.settings import load_settings
+from newsletter.issue.approval import approve
+from newsletter.issue.build import build_next_issue
+from newsletter.schedule.jobs import (
+    duration,
+    handle_missed_run,
+    job_args,
+    run_schedule,
+    utcnow,
+)
+from newsletter.storage.lock import Lock
+from newsletter.storage.run_log import RunLog
+
+from ..helpers import ROOT, item
+from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
+
+STAFF = "frontdesk@clinic.example"
+
+
+@pytest.fixture
+def clinic(tmp_path, smtp, monkeypatch):
+    """A clinic with two subscribers (one tagged back-pain), SMTP and a staff address; the
+    `schedule(text)` it returns writes schedules/weekly.toml."""
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    config = make_clinic(tmp_path, port=smtp.port, items=[item(n, 20 + n) for n in (1, 2, 3)],
+                         extra=f'[scheduler]\nstaff_alert_address = "{STAFF}"\n')
+    settings, store = open_clinic(config)
+    add_subscribers(store, [("ana@mail.example", "Ana")], tags=["back-pain"])
+    add_subscribers(store, [("bo@mail.example", "Bo")])
+    (tmp_path / "schedules").mkdir()
+
+    def schedule(extra: str = "") -> None:
+        (tmp_path / "schedules" / "weekly.toml").write_text(
+            'name = "Weekly newsletter"\naction = "send"\n'
+            'cron = { day_of_week = "mon", hour = 9, minute = 0 }\n' + extra)
+
+    return settings, store, schedule, job_args(settings)
+
+
+def delivered(smtp) -> list:
+    return [email.message_from_bytes(m.data, policy=email.policy.default)
+            for m in smtp.messages]
+
+
+def test_the_job_and_its_arguments_survive_the_job_stores_pickling(clinic):
+    settings, _, _, args = clinic
+    assert pickle.loads(pickle.dumps(args)) == args
+    assert all(isinstance(arg, str) for arg in args)
+    assert load_settings(args[0] or None, cwd=args[1]) == settings
+
+
+def test_a_run_that_needs_approval_holds_tells_staff_then_sends_once_approved(clinic, smtp):
+    _, store, schedule, args = clinic
+    schedule("requires_approval = true\n")
+    assert run_schedule("weekly", *args) == "held"
+    (notice,) = delivered(smtp)
+    assert notice["To"] == STAFF and "waits for you" in notice["Subject"]
+    assert "newsletter approve" in notice.get_content()
+    approve(store, None, by="Dr. Glenn", now=utcnow())
+    assert run_schedule("weekly", *args) == "sent"
+    assert sorted(m["To"] for m in delivered(smtp)[1:]) == ["Ana <ana@mail.example>",
+                                                           "Bo <bo@mail.example>"]
+    assert run_schedule("weekly", *args) == "nothing new"
+    assert len(smtp.messages) == 3
+
+
+def test_the_audience_tag_and_the_article_cap_apply(clinic, smtp):
+    _, store, schedule, args = clinic
+    schedule('audience = "tag:back-pain"\narticles_per_issue = 1\n')
+    assert run_schedule("weekly", *args) == "sent"
+    assert smtp.count_by_recipient() == {"ana@mail.example": 1}
+    sent = store.sent_issues()[0]
+    assert [a.id for a in sent.articles] == ["post-3"]
+    run = RunLog(store.engine).runs("weekly")[0]
+    assert (run.outcome, run.issue_slug, run.note) == (
+        "sent", sent.slug, "1 sent, 0 failed, 0 skipped, 0 deferred")
+
+
+def test_nothing_new_with_an_evergreen_list_sends_the_evergreen_article(clinic, smtp):
+    _, store, schedule, args = clinic
+    schedule(f'when_nothing_new = "evergreen"\n'
+             f'evergreen_file = "{ROOT / "evergreen.example.toml"}"\n')
+    run_schedule("weekly", *args)
+    assert run_schedule("weekly", *args) == "sent"
+    issue = store.sent_issues()[0]
+    assert issue.subject.startswith("Desk Posture")
+
+
+def test_a_social_schedule_writes_the_snippets_of_the_issue(clinic, tmp_path):
+    settings, store, _, args = clinic
+    (tmp_path / "schedules" / "social.toml").write_text(
+        'action = "social"\ncron = { day_of_week = "sun", hour = 18, minute = 0 }\n'
+        'folder = "posts"\n')
+    assert run_schedule("social", *args) == "nothing new"
+    slug = build_next_issue(settings, store, now=utcnow()).issue.slug
+    assert run_schedule("social", *args) == "exported"
+    document = json.loads((tmp_path / "posts" / slug / "social.json").read_text())
+    assert document["issue"] == slug and len(document["articles"]) == 3
+    assert (tmp_path / "posts" / slug / "social" / "bluesky.txt").read_text().startswith(
+        "Article number 3")
+
+
+def test_a_missed_slot_holds_the_issue_with_a_message_and_sends_nothing(clinic, smtp):
+    _, store, schedule, args = clinic
+    schedule()
+    slot = utcnow() - timedelta(hours=5, minutes=2)
+    assert handle_missed_run("weekly", *args, slot) == "missed"
+    issue = store.open_issue()
+    assert issue.status == "held"
+    local = slot.astimezone(ZoneInfo("America/Chicago"))
+    assert issue.held_reason.startswith(f"missed its {local:%A %H:%M} slot by 5 h; check it")
+    (notice,) = delivered(smtp)
+    assert notice["To"] == STAFF and "was not sent on time" in notice["Subject"]
+    assert "60 min grace time" in notice.get_content()
+    assert run_schedule("weekly", *args) == "held", "a held issue is never sent unapproved"
+    run = RunLog(store.engine).runs("weekly")[1]
+    assert (run.outcome, run.slot.replace(microsecond=0)) == ("missed",
+                                                             slot.replace(microsecond=0))
+
+
+def test_a_run_that_meets_another_send_does_nothing_and_says_so(clinic, smtp):
+    _, store, schedule, args = clinic
+    schedule()
+    with Lock(store.engine, "send", purpose="a newsletter send", clock=utcnow):
+        assert run_schedule("weekly", *args) == "busy"
+    assert smtp.messages == []
+    assert "a newsletter send is already running" in RunLog(store.engine).runs()[0].note
+    assert run_schedule("weekly", *args) == "sent"
+
+
+def test_a_schedule_that_went_bad_is_one_log_line(clinic, caplog):
+    _, _, schedule, args = clinic
+    schedule("colour = 1\n")
+    with caplog.at_level(logging.ERROR, logger="newsletter.scheduler"):
+        assert run_schedule("weekly", *args) == "failed"
+    (record,) = caplog.records
+    assert "weekly: cannot run: " in record.getMessage() and "colour" in record.getMessage()
+    assert record.exc_info is None
+
+
+def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_path):
+    _, _, schedule, args = clinic
+    schedule()
+    config = tmp_path / "newsletter.toml"
+    config.write_text(config.read_text().replace("sqlite:///state.db",
+                                                 "sqlite:///no/such/folder/state.db"))
+    with caplog.at_level(logging.ERROR, logger="newsletter.scheduler"):
+        assert run_schedule("weekly", *args) == "failed"
+    (record,) = caplog.records
+    assert "weekly: cannot run: cannot open the database" in record.getMessage()
+    assert record.exc_info is None
+
+
+@pytest.mark.parametrize("seconds, words", [(5, "5 s"), (720, "12 min"), (5 * 3600, "5 h"),
+                                            (3 * 86400, "3 days")])
+def test_lateness_reads_at_a_glance(seconds, words):
+    assert duration(timedelta(seconds=seconds)) == words
