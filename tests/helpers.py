@@ -12,13 +12,7 @@ from pathlib import Path
 from newsletter.common.model import Article
 from newsletter.common.settings import Settings
 from newsletter.feed.parse import parse_feed
-from newsletter.issue.render import (
-    RenderedIssue,
-    greeting,
-    personalize,
-    plan_issue,
-    render_issue,
-)
+from newsletter.issue.render import RenderedIssue, greeting, personalize, plan_issue, render_issue
 
 from .checklist import Expect
 

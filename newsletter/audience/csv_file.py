@@ -1,6 +1,7 @@
 """The CSV file of a subscriber list, as staff export it from a spreadsheet or a practice
-management system: read into rows to import and rows that cannot be, each with the physical
-line number a person sees in an editor. Pure: text in, records out.
+management system: its bytes decoded, then read into rows to import and rows that cannot be,
+each with the physical line number a person sees in an editor. Pure but `read_csv_file`:
+text in, records out.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 from ..common.errors import SubscriberError
@@ -91,6 +93,30 @@ def parse_subscriber_csv(text: str, source_name: str) -> ParsedFile:
         first_seen[row.email] = line
         rows.append(row)
     return ParsedFile(tuple(rows), tuple(errors), tuple(duplicates), warnings)
+
+
+def read_csv_file(path: Path) -> str:
+    """The text of a UTF-8 file (a BOM is fine). Any other encoding is an error that says
+    where: guessing an encoding silently turns names into mojibake."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SubscriberError(f"{path}: no such file") from None
+    except OSError as error:
+        raise SubscriberError(f"{path}: cannot read the file: {error.strerror}") from None
+    return decode_csv(data, str(path))
+
+
+def decode_csv(data: bytes, source_name: str) -> str:
+    """UTF-8 text (a BOM is fine) from a file's bytes, read from disk or uploaded."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SubscriberError(
+            f"{source_name}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset "
+            f"{error.start} (line {line})",
+            hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
 
 
 def format_subscriber_csv(records: Iterable[Iterable[str]]) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import NamedTuple
 
 from sqlalchemy import Engine, func, insert, select, update
@@ -21,13 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..common.errors import SubscriberError
 from ..storage import db
 from .addresses import InvalidValue, clean_name, normalize_address, parse_tags
-from .csv_file import (
-    Duplicate,
-    ImportRow,
-    RowError,
-    format_subscriber_csv,
-    parse_subscriber_csv,
-)
+from .csv_file import Duplicate, ImportRow, RowError, format_subscriber_csv, parse_subscriber_csv
 
 STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
 SUPPRESSED = frozenset({"unsubscribed", "bounced", "complained"})
@@ -260,30 +253,6 @@ class Subscribers:
         except (IntegrityError, OperationalError) as error:  # a race with another process
             raise SubscriberError(f"the subscribers could not be saved, nothing was changed: "
                                   f"{error.orig}", hint="run it again") from None
-
-
-def read_csv_file(path: Path) -> str:
-    """The text of a UTF-8 file (a BOM is fine). Any other encoding is an error that says
-    where: guessing an encoding silently turns names into mojibake."""
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SubscriberError(f"{path}: no such file") from None
-    except OSError as error:
-        raise SubscriberError(f"{path}: cannot read the file: {error.strerror}") from None
-    return decode_csv(data, str(path))
-
-
-def decode_csv(data: bytes, source_name: str) -> str:
-    """UTF-8 text (a BOM is fine) from a file's bytes, read from disk or uploaded."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise SubscriberError(
-            f"{source_name}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset "
-            f"{error.start} (line {line})",
-            hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
 
 
 def _checked(email: str, name: str = "", tags: Iterable[str] = ()) -> ImportRow:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import click
 
 from ..common.settings import Settings
 from ..issue.build import BuildOutcome, build_next_issue
+from ..issue.files import review_files
 from ..issue.preview import Preview, preview_of
 from ..issue.render import GMAIL_CLIP_BYTES
-from ..social.files import snippet_files
 from ..storage.store import Store
 from .base import common_options, main, now, print_issue, print_warnings
 
@@ -51,29 +50,8 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
 
 
 def write_issue_files(outcome: BuildOutcome, preview: Preview, out_dir: Path) -> list[Path]:
-    """What the staff preview shows, as files: the email as a sample subscriber gets it, its
-    summary, every social snippet, and the lead article's ready to paste."""
-    rendered, issue = outcome.rendered, outcome.issue
+    files = review_files(outcome, preview)
     (out_dir / "social").mkdir(parents=True, exist_ok=True)
-    files = {
-        "email.html": preview.html,
-        "email.txt": preview.text,
-        "issue.json": json.dumps({
-            "slug": issue.slug,
-            "status": issue.status,
-            "held": issue.status == "held",
-            "subject": issue.subject,
-            "preheader": issue.preheader,
-            "web_url": rendered.web_url,
-            "feed": outcome.feed_url,
-            "html_bytes": preview.html_bytes,
-            "articles": [{"id": a.id, "title": a.title, "url": a.url,
-                          "published": a.published.isoformat() if a.published else None}
-                         for a in issue.articles],
-            "warnings": list(outcome.warnings),
-        }, indent=2, ensure_ascii=False) + "\n",
-        **snippet_files(issue.slug, issue.articles, list(preview.snippets)),
-    }
     for name, content in files.items():
         (out_dir / name).write_text(content, encoding="utf-8")
     return [out_dir / name for name in files]

@@ -9,13 +9,7 @@ import click
 
 from ..common.settings import Settings
 from ..delivery.alerts import check_feed_health
-from ..delivery.sending import (
-    SendPlan,
-    SendReport,
-    plan_send,
-    send_next_issue,
-    send_test,
-)
+from ..delivery.sending import SendPlan, SendReport, plan_send, send_next_issue, send_test
 from ..mail.transport import describe, transport_for
 from ..storage.store import Store
 from .base import common_options, main, now

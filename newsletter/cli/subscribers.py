@@ -6,13 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..audience.subscribers import (
-    STATUSES,
-    ImportReport,
-    Subscriber,
-    Subscribers,
-    read_csv_file,
-)
+from ..audience.csv_file import read_csv_file
+from ..audience.subscribers import STATUSES, ImportReport, Subscriber, Subscribers
 from ..common.errors import SubscriberError
 from ..common.settings import Settings
 from .base import common_options, main, now

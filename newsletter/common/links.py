@@ -1,10 +1,11 @@
-"""Article addresses: one spelling to recognise an article by, and campaign tags to count
-readers by, neither of which may lose the query or the fragment the clinic put there."""
+"""Addresses: only plain http(s) ones from a feed, one spelling to recognise an article by,
+and campaign tags to count readers by, none of which may lose the query or the fragment the
+clinic put there."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import regex
 
@@ -60,3 +61,29 @@ def article_slug(url: str, title: str) -> str:
     if not slug:
         slug = "-".join(regex.findall(r"[\p{L}\p{Nd}]+", title.lower()))
     return slug[:80].strip("-") or "article"
+
+
+def safe_url(url: str | None, base: str = "") -> str | None:
+    """`url` made absolute against `base` if it is a plain http(s) address, else None.
+
+    Browsers ignore tabs and newlines inside a scheme ("java\\tscript:"), so they are removed
+    before the scheme is judged, never after. A "%" that starts no escape is escaped itself, so
+    no address can carry a "%%NAME%%" placeholder to be filled with a subscriber's data.
+    """
+    if not url:
+        return None
+    url = re.sub(r"[\x00-\x20\x7f]", "", url.strip().replace(" ", "%20"))
+    url = re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", url)
+    if not url or len(url) > 2000:
+        return None
+    try:
+        given = urlsplit(url)
+        absolute = urljoin(base, url) if base else url
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if (given.scheme or url.startswith("//")) and not given.netloc:
+        return None  # "https://" or "//" names no host; joined to the base it is the page itself
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return absolute

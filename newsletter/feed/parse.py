@@ -15,10 +15,11 @@ import feedparser
 import lxml.etree
 
 from ..common.errors import FeedError
-from ..common.links import normalized_link
+from ..common.links import normalized_link, safe_url
 from ..common.model import Article, Image, ParsedFeed
 from ..common.text import cut, html_to_text, one_line
-from .summarize import image_in_html, reading_minutes, safe_url, summary_of, with_alt
+from .images import image_in_html, with_alt
+from .summarize import reading_minutes, summary_of
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 TITLE_LIMIT = 200

@@ -6,26 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    DateTime,
-    Engine,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    TypeDecorator,
-    create_engine,
-    event,
-    insert,
-    inspect,
-    select,
-)
+from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
+                         MetaData, String, Table, Text, TypeDecorator, create_engine, event, insert,
+                         inspect, select)
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..common.errors import StoreError

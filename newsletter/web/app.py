@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import jinja2
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,31 +21,16 @@ from ..common.settings import Settings
 from ..common.templates import templates_dir
 from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
-from . import security
+from . import public, security, staff
+from .context import Clock, Context
 from .ratelimit import SlidingWindow
 
-Clock = Callable[[], datetime]
 UPLOAD_LIMIT = 5 * 1024 * 1024
 """A CSV of 50,000 patients is about 3 MB."""
 
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass
-class Context:
-    settings: Settings
-    store: Store
-    subscribers: Subscribers
-    new_transport: Callable[[], Transport]
-    clock: Clock
-    per_client: SlidingWindow
-    per_address: SlidingWindow
-
-    @property
-    def secret(self) -> str:
-        return self.settings.secrets.secret_key
 
 
 def create_app(settings: Settings, *, store: Store | None = None,
@@ -89,14 +72,9 @@ def create_app(settings: Settings, *, store: Store | None = None,
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(NewsletterError, _newsletter_error)
 
-    from . import public, staff
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(public.blueprint)
     return app
-
-
-def context() -> Context:
-    return current_app.extensions["newsletter"]
 
 
 def _http_error(error: HTTPException):

@@ -6,15 +6,7 @@ so unsubscribing or confirming takes a POST (a button, or the mailbox's one-clic
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..audience import optin
 from ..audience.addresses import InvalidValue
@@ -22,7 +14,7 @@ from ..common.errors import NewsletterError
 from ..common.tokens import subscriber_of
 from ..issue.archive import web_page
 from ..mail.transport import DeliveryError
-from .app import context
+from .context import context
 from .security import EMAIL_POLICY, is_one_click
 
 blueprint = Blueprint("public", __name__)

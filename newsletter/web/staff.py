@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import functools
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from ..audience.subscribers import STATUSES, decode_csv
+from ..audience.csv_file import decode_csv
+from ..audience.subscribers import STATUSES
 from ..common.errors import FeedError, NewsletterError
 from ..delivery.sending import send_test
 from ..issue import approval
@@ -31,7 +22,7 @@ from ..issue.preview import SCHEMES, pin_color_scheme, preview_of, sample_email
 from ..issue.render import GMAIL_CLIP_BYTES
 from ..mail.transport import describe
 from ..social.counting import PLATFORMS
-from .app import context
+from .context import context
 from .security import EMAIL_POLICY
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")

@@ -2,12 +2,7 @@
 
 import pytest
 
-from newsletter.audience.addresses import (
-    InvalidValue,
-    clean_name,
-    normalize_address,
-    parse_tags,
-)
+from newsletter.audience.addresses import InvalidValue, clean_name, normalize_address, parse_tags
 
 
 @pytest.mark.parametrize("raw, normalized", [

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from newsletter.audience.subscribers import Subscribers, read_csv_file
+from newsletter.audience.csv_file import read_csv_file
+from newsletter.audience.subscribers import Subscribers
 from newsletter.common.errors import SubscriberError
 from newsletter.storage import db
 

@@ -10,13 +10,7 @@ from sqlalchemy import update
 from newsletter.audience.subscribers import Subscribers
 from newsletter.common.errors import NewsletterError
 from newsletter.common.tokens import subscriber_of
-from newsletter.delivery.sending import (
-    IssueHeld,
-    SendPaused,
-    plan_send,
-    send_next_issue,
-    send_test,
-)
+from newsletter.delivery.sending import IssueHeld, SendPaused, plan_send, send_next_issue, send_test
 from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport, SmtpTransport
 from newsletter.storage import db
@@ -25,14 +19,7 @@ from newsletter.storage.store import Store
 
 from .. import checklist
 from ..helpers import item, rss
-from ..sending_setup import (
-    SECRET,
-    add_subscribers,
-    make_clinic,
-    now,
-    numbered,
-    open_clinic,
-)
+from ..sending_setup import SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
 
 
 def send(settings, store, **kwargs):

@@ -8,13 +8,8 @@ import pytest
 
 from newsletter.common.links import normalized_link
 from newsletter.delivery.sending import send_next_issue
-from newsletter.feed.evergreen import (
-    EvergreenError,
-    choose_evergreen,
-    is_evergreen,
-    load_evergreen,
-    parse_evergreen,
-)
+from newsletter.feed.evergreen import (EvergreenError, choose_evergreen, is_evergreen,
+                                       load_evergreen, parse_evergreen)
 from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport
 

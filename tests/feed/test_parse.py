@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsletter.common.errors import FeedError
+from newsletter.common.links import safe_url
 from newsletter.common.text import cut, html_to_text
+from newsletter.feed.images import image_in_html
 from newsletter.feed.parse import parse_feed
-from newsletter.feed.summarize import image_in_html, safe_url
 
 from ..helpers import FEEDS, SAMPLES
 

@@ -11,14 +11,7 @@ from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport
 
 from ..helpers import NEWSLETTER, clean_env
-from ..sending_setup import (
-    ENV,
-    add_subscribers,
-    make_clinic,
-    now,
-    numbered,
-    open_clinic,
-)
+from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 
 
 @pytest.fixture

@@ -12,15 +12,7 @@ from newsletter.mail.reports import Complaint, HardBounce, Ignored, read_report
 from newsletter.mail.transport import OutboxTransport
 
 from ..helpers import NEWSLETTER, clean_env
-from ..sending_setup import (
-    ENV,
-    SECRET,
-    add_subscribers,
-    make_clinic,
-    now,
-    numbered,
-    open_clinic,
-)
+from ..sending_setup import ENV, SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
 
 REPORTS = Path(__file__).resolve().parent.parent / "data" / "reports"
 DSN = (REPORTS / "bounce-dsn.eml").read_bytes()

@@ -22,14 +22,7 @@ from newsletter.storage.lock import Lock
 from newsletter.storage.run_log import RunLog
 
 from ..helpers import NEWSLETTER, clean_env, wait_until
-from ..sending_setup import (
-    ENV,
-    add_subscribers,
-    make_clinic,
-    now,
-    numbered,
-    open_clinic,
-)
+from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from ..smtpserver import SmtpServer
 
 CHICAGO = ZoneInfo("America/Chicago")

@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.schedule.schedules import (
-    ScheduleError,
-    check_schedules,
-    load_schedules,
-    next_runs,
-    parse_schedule,
-)
+from newsletter.schedule.schedules import (ScheduleError, check_schedules, load_schedules,
+                                            next_runs, parse_schedule)
 
 from ..helpers import ROOT
 

@@ -6,15 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.social.counting import (
-    PLATFORMS,
-    fits,
-    graphemes,
-    mastodon_length,
-    threads_length,
-    utf16_units,
-    x_length,
-)
+from newsletter.social.counting import (PLATFORMS, fits, graphemes, mastodon_length,
+                                         threads_length, utf16_units, x_length)
 
 CONFORMANCE = json.loads((Path(__file__).resolve().parent.parent / "data" / "twitter_text_weighted.json")
                          .read_text(encoding="utf-8"))

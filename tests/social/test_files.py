@@ -7,12 +7,7 @@ import pytest
 
 from newsletter.common.errors import NewsletterError, NotFound
 from newsletter.common.model import Article
-from newsletter.social.files import (
-    choose_articles,
-    listing,
-    platform_names,
-    snippets_document,
-)
+from newsletter.social.files import choose_articles, listing, platform_names, snippets_document
 from newsletter.social.snippets import compose_all
 
 from ..helpers import sample_articles

@@ -1,0 +1,43 @@
+"""An issue as the files a person or a script reviews before it goes out: the email as a
+sample subscriber gets it, issue.json describing it, and every social snippet. Pure: the
+files' contents, by name; writing them is the caller's."""
+
+from __future__ import annotations
+
+import json
+
+from ..social.files import snippet_files
+from .build import BuildOutcome
+from .preview import Preview
+
+
+def review_files(outcome: BuildOutcome, preview: Preview) -> dict[str, str]:
+    """What the staff preview shows, by file name: email.html, email.txt, issue.json, and
+    social.json with social/<platform>.txt for the lead article's posts."""
+    issue = outcome.issue
+    return {
+        "email.html": preview.html,
+        "email.txt": preview.text,
+        "issue.json": json.dumps(issue_document(outcome, preview), indent=2,
+                                 ensure_ascii=False) + "\n",
+        **snippet_files(issue.slug, issue.articles, list(preview.snippets)),
+    }
+
+
+def issue_document(outcome: BuildOutcome, preview: Preview) -> dict:
+    """issue.json: what the issue is and says, without parsing its HTML."""
+    issue = outcome.issue
+    return {
+        "slug": issue.slug,
+        "status": issue.status,
+        "held": issue.status == "held",
+        "subject": issue.subject,
+        "preheader": issue.preheader,
+        "web_url": outcome.rendered.web_url,
+        "feed": outcome.feed_url,
+        "html_bytes": preview.html_bytes,
+        "articles": [{"id": a.id, "title": a.title, "url": a.url,
+                      "published": a.published.isoformat() if a.published else None}
+                     for a in issue.articles],
+        "warnings": list(outcome.warnings),
+    }

@@ -1,0 +1,37 @@
+"""What every route is handed: the settings, the store, the mail transport, the clock and
+the rate limits, kept on the Flask app by `create_app` and read with `context()`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+from ..audience.subscribers import Subscribers
+from ..common.settings import Settings
+from ..mail.transport import Transport
+from ..storage.store import Store
+from .ratelimit import SlidingWindow
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    subscribers: Subscribers
+    new_transport: Callable[[], Transport]
+    clock: Clock
+    per_client: SlidingWindow
+    per_address: SlidingWindow
+
+    @property
+    def secret(self) -> str:
+        return self.settings.secrets.secret_key
+
+
+def context() -> Context:
+    return current_app.extensions["newsletter"]
