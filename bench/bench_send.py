@@ -95,12 +95,13 @@ def run_send(config: Path) -> dict:
 def one_message(config: Path) -> bytes:
     """A message exactly as the send path made it, to time the bare loop with."""
     from newsletter.common.settings import load_settings
-    from newsletter.issue.message import Recipient, issue_message, recipient_fields
+    from newsletter.common.model import Recipient
+    from newsletter.issue.message import issue_message, recipient_fields
     from newsletter.issue.render import RenderedIssue
     from newsletter.storage.store import Store
 
     settings = load_settings(config, env={})
-    issue = Store.open(settings.database_url).sent_issues(1)[0]
+    issue = Store.open(settings.database_url).issues.sent(1)[0]
     rendered = RenderedIssue(issue.slug, issue.subject, issue.preheader, issue.html, issue.text,
                              "")
     template = issue_message(rendered, settings, date=datetime.now(timezone.utc))

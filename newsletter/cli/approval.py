@@ -10,7 +10,8 @@ from ..common.settings import Settings
 from ..issue.approval import approve as approve_issue
 from ..issue.approval import fingerprint, reviewable
 from ..issue.approval import hold as hold_issue
-from ..storage.store import Store, StoredIssue
+from ..storage.issues import StoredIssue
+from ..storage.store import Store
 from .base import common_options, main, now, print_issue
 
 

@@ -32,7 +32,7 @@ def social(settings: Settings, article_id: str | None, latest: bool,
     """
     platforms = platform_names(platform_name)
     store = Store.open(settings.database_url)
-    issue = store.open_issue() or next(iter(store.sent_issues(limit=1)), None)
+    issue = store.issues.open() or store.issues.last_sent()
     if issue is None:
         raise NotFound("there is no issue yet", hint="run `newsletter build` first")
     for article in choose_articles(issue.articles, article_id=article_id, latest=latest):

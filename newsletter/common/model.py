@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .links import normalized_link
+
+EVERGREEN_PREFIX = "evergreen:"
+"""The id of an article from the clinic's evergreen list starts so (see feed/evergreen.py)."""
+
 
 @dataclass(frozen=True)
 class Image:
@@ -30,6 +35,18 @@ class Article:
     categories: tuple[str, ...] = ()
     image: Image | None = None
     reading_minutes: int = 1
+
+    @property
+    def keys(self) -> tuple[str, str]:
+        """An article is remembered by its id and by its link, so a feed that changes one of
+        the two (a new guid scheme, a tracking parameter) does not mail the article again."""
+        return self.id, normalized_link(self.url)
+
+    @property
+    def evergreen(self) -> bool:
+        """From the evergreen list: it may be mailed again, so it is never remembered as
+        mailed the way a regular article is."""
+        return self.id.startswith(EVERGREEN_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -64,3 +81,37 @@ class Issue:
     articles: tuple[Article, ...]
     subject: str
     preheader: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who one message goes to."""
+
+    id: int
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    """What is remembered of a feed between runs: where it is, its validators, its health."""
+
+    source: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    retired_at: datetime | None
+    retired_reason: str | None
+    consecutive_failures: int
+    last_error: str | None
+    last_ok_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedAlert:
+    """Staff were told the feed fails; cleared (and staff told) when it works again."""
+
+    source: str
+    alerted_at: datetime
+    failures: int
+    reason: str

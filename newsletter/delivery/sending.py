@@ -19,7 +19,8 @@ from ..audience.subscribers import Subscribers
 from ..common.errors import NewsletterError
 from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
-from ..issue.message import Recipient, issue_message, recipient_fields, sample_fields
+from ..common.model import Recipient
+from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
@@ -84,7 +85,7 @@ def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
                     raise NewsletterError("there are no active subscribers to send to",
                                           hint="add some with `newsletter subscribers import "
                                                "FILE.csv`")
-                if not store.freeze_for_sending(issue, now=clock()):
+                if not store.issues.freeze(issue, now=clock()):
                     continue  # the preview rebuilt it or staff held it since it was read
                 report = _send_frozen(settings, store, transport, ledger, lock, issue,
                                       outcome.rendered, secret, clock, tag, total, progress)
@@ -119,7 +120,7 @@ def _send_frozen(settings: Settings, store: Store, transport: Transport, ledger:
         left = ledger.count_remaining(tag=tag)
         counts = ledger.counts()
         if left == 0 and not counts.get("deferred"):
-            store.complete_issue(issue.id, now=clock())
+            store.issues.complete(issue.id, now=clock())
             report.outcome = "complete"
         elif counts.get("deferred"):
             notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
@@ -212,8 +213,8 @@ def _check_approval(store: Store, issue, approve_as: str, require_approval: bool
     if issue.status in ("approved", "sending"):
         return issue
     if approve_as:
-        store.approve_issue(issue.id, by=approve_as, now=now)
-        return store.issue_by_id(issue.id) or issue  # gone: freezing it fails, and we retry
+        store.issues.approve(issue.id, by=approve_as, now=now)
+        return store.issues.by_id(issue.id) or issue  # gone: freezing it fails, and we retry
     if issue.status == "held":
         raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
                         hint="check it with `newsletter build`, then send with --approve")

@@ -6,14 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from ..common.links import normalized_link
 from ..common.model import Article, Selection
-
-
-def keys_of(article: Article) -> tuple[str, str]:
-    """An article is remembered by its id and by its link, so a feed that changes one of the
-    two (a new guid scheme, a tracking parameter) does not mail the article again."""
-    return article.id, normalized_link(article.url)
 
 
 def curate(articles: Sequence[Article], *, seen: Collection[str], first_run: bool,
@@ -25,7 +18,7 @@ def curate(articles: Sequence[Article], *, seen: Collection[str], first_run: boo
     them all. More new articles than `flood_threshold` at once (a site migration that changed
     every guid) is built but held for staff.
     """
-    new = [a for a in articles if not any(key in seen for key in keys_of(a))]
+    new = [a for a in articles if not any(key in seen for key in a.keys)]
     new.sort(key=lambda a: a.published.timestamp() if a.published else float("-inf"),
              reverse=True)
     warnings: list[str] = []

@@ -22,10 +22,9 @@ from pathlib import Path
 
 from ..common.errors import ConfigError
 from ..common.links import normalized_link
-from ..common.model import Article, Image
+from ..common.model import EVERGREEN_PREFIX, Article, Image
 from ..common.text import clean_chars, one_line
 
-PREFIX = "evergreen:"
 KEYS = {"title": True, "url": True, "summary": True, "image": False, "alt": False,
         "reading_minutes": False}
 """Each key, and whether it is required."""
@@ -33,10 +32,6 @@ KEYS = {"title": True, "url": True, "summary": True, "image": False, "alt": Fals
 
 class EvergreenError(ConfigError):
     """The evergreen list cannot be used; the message names the file, the entry and the key."""
-
-
-def is_evergreen(article: Article) -> bool:
-    return article.id.startswith(PREFIX)
 
 
 def load_evergreen(path: Path) -> tuple[Article, ...]:
@@ -111,6 +106,6 @@ def _article(entry, where: str) -> Article:
             raise EvergreenError(f"{where} {key} must be an absolute http(s) URL, not {value!r}")
         values[key] = value
     image = Image(values["image"], values["alt"] or values["title"]) if values["image"] else None
-    return Article(id=PREFIX + normalized_link(values["url"]), title=values["title"],
+    return Article(id=EVERGREEN_PREFIX + normalized_link(values["url"]), title=values["title"],
                    url=values["url"], summary=values["summary"], image=image,
                    reading_minutes=minutes)

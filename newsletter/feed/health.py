@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..storage.store import FeedAlert, FeedRecord
+from ..common.model import FeedAlert, FeedRecord
 
 
 @dataclass(frozen=True)

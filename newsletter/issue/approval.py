@@ -16,7 +16,8 @@ from ..common.errors import NewsletterError, NotFound
 from ..common.settings import Settings
 from ..common.text import one_line
 from ..feed.fetch import fetch
-from ..storage.store import Store, StoredIssue
+from ..storage.issues import StoredIssue
+from ..storage.store import Store
 from .build import BuildOutcome, Fetcher, build_next_issue
 
 NAME_MAX = 100
@@ -36,9 +37,9 @@ def fingerprint(issue: StoredIssue) -> str:
 def reviewable(store: Store, seen: str | None = None) -> StoredIssue:
     """The open issue, if it can still change and (given `seen`, its fingerprint) it is the
     one staff looked at; otherwise one clear error saying why there is nothing to decide."""
-    issue = store.open_issue()
+    issue = store.issues.open()
     if issue is None:
-        last = next(iter(store.sent_issues(limit=1)), None)
+        last = store.issues.last_sent()
         sent = f"; the last one, {last.slug}, was sent on {last.sent_at:%Y-%m-%d}" if last else ""
         raise NotFound(f"there is no open issue{sent}",
                        hint="build the next one with `newsletter build`")
@@ -55,10 +56,10 @@ def approve(store: Store, seen: str | None, *, by: str, now: datetime) -> Stored
     """Record who approved the issue and when (a held issue is released by this too);
     approving an approved issue changes nothing."""
     issue = reviewable(store, seen)
-    if issue.status != "approved" and not store.approve_issue(issue.id, by=approver(by), now=now):
+    if issue.status != "approved" and not store.issues.approve(issue.id, by=approver(by), now=now):
         raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was approved",
                            hint="look again, then approve")
-    return store.issue_by_id(issue.id)
+    return store.issues.by_id(issue.id)
 
 
 def hold(store: Store, seen: str | None, *, by: str, now: datetime,
@@ -66,10 +67,10 @@ def hold(store: Store, seen: str | None, *, by: str, now: datetime,
     """Stop the issue from going out until someone approves it."""
     issue = reviewable(store, seen)
     why = one_line(reason) or f"held by {approver(by)}"
-    if not store.hold_issue(issue.id, reason=why, now=now):
+    if not store.issues.hold(issue.id, reason=why, now=now):
         raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was held",
                            hint="look again, then hold")
-    return store.issue_by_id(issue.id)
+    return store.issues.by_id(issue.id)
 
 
 def reword(settings: Settings, store: Store, seen: str, *, subject: str, preheader: str,
@@ -83,8 +84,8 @@ def reword(settings: Settings, store: Store, seen: str, *, subject: str, prehead
     after = outcome.issue
     if after is not None and after.id == before.id and (
             (after.subject, after.preheader) != (before.subject, before.preheader)):
-        store.withdraw_approval(after.id, now=now)
-        outcome = BuildOutcome(store.issue_by_id(after.id), outcome.rendered,
+        store.issues.withdraw_approval(after.id, now=now)
+        outcome = BuildOutcome(store.issues.by_id(after.id), outcome.rendered,
                                outcome.warnings, outcome.feed_url)
     return outcome
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from html import escape
 
 from ..common.settings import Settings
-from ..storage.store import StoredIssue
+from ..storage.issues import StoredIssue
 from .render import personalize, web_url_of
 
 WEB_READER_GREETING = "Hello,"

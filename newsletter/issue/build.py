@@ -11,17 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
-
 from ..common.errors import FeedError, FeedGone
-from ..common.model import Article, Selection
+from ..common.model import Article, FeedRecord, Selection
 from ..common.settings import Settings
 from ..feed.curate import curate
-from ..feed.evergreen import is_evergreen
 from ..feed.fetch import FetchResult, fetch
 from ..feed.parse import parse_feed
-from ..storage import db
-from ..storage.store import FeedRecord, Store, StoredIssue, article_to_json
+from ..storage.issues import IssueContent, StoredIssue
+from ..storage.store import Store
 from .render import RenderedIssue, plan_issue, render_issue, web_url_of
 
 Fetcher = Callable[..., FetchResult]
@@ -55,7 +52,7 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     `evergreen` picker, the issue is one evergreen article (the same one until it is sent,
     so an approval given to it holds).
     """
-    current = store.open_issue()
+    current = store.issues.open()
     if current and current.status == "sending":
         return _frozen(current, settings)
     source = settings.feed_source
@@ -85,19 +82,19 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     warnings += selection.warnings
     if not selection.articles and evergreen is not None:
         selection = _evergreen_selection(current, evergreen, warnings)
-    with store.engine.begin() as conn:
+    with store.transaction() as conn:
         store.save_feed_state(conn, source, url=result.moved_to or requested, etag=result.etag,
                               last_modified=result.last_modified, now=now)
         store.remember_articles(conn, selection.baseline, issue_slug=None, now=now)
-        sending = store.issue_being_sent(conn)  # a send may have begun while we fetched
+        sending = store.issues.being_sent(conn)  # a send may have begun while we fetched
         if sending is not None:
             return _frozen(sending, settings)
         if not selection.articles:
-            store.drop_open_issue(conn)
+            store.issues.drop_open(conn)
             return BuildOutcome(None, None, tuple(warnings), result.url)
         issue_id = _save_issue(conn, store, settings, current, selection, tuple(warnings),
                                now=now, subject=subject, preheader=preheader)
-    saved = store.issue_by_id(issue_id)
+    saved = store.issues.by_id(issue_id)
     return BuildOutcome(saved, _rendered(saved, settings), saved.warnings, result.url)
 
 
@@ -127,7 +124,7 @@ def _record_failure(store: Store, source: str, url: str, error: FeedError) -> No
 
 def _evergreen_selection(current: StoredIssue | None, evergreen: Evergreen,
                          warnings: list[str]) -> Selection:
-    if current and current.articles and all(is_evergreen(a) for a in current.articles):
+    if current and current.articles and all(a.evergreen for a in current.articles):
         return Selection(articles=current.articles, held=current.status == "held")
     article = evergreen()
     if article is None:
@@ -156,23 +153,21 @@ def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | N
     preheader_override = (current.preheader_override if keep_preheader else preheader or "") \
         or settings.issue.preheader
     day = (current.created_at if same else now).astimezone(settings.zone).date()
-    slug = current.slug if same else store.free_slug(conn, day.isoformat())
+    slug = current.slug if same else store.issues.free_slug(conn, day.isoformat())
     issue = plan_issue(selection.articles, slug=slug, day=day, clinic_name=settings.clinic.name,
                        subject=subject_override, preheader=preheader_override)
     rendered = render_issue(issue, settings.clinic)
-    values = dict(
-        slug=slug, articles=[article_to_json(a) for a in selection.articles],
-        subject=issue.subject, preheader=issue.preheader,
-        subject_override=subject_override, preheader_override=preheader_override,
-        html=rendered.html, text=rendered.text, warnings=list(warnings), updated_at=now)
+    content = IssueContent(
+        slug=slug, articles=selection.articles, subject=issue.subject,
+        preheader=issue.preheader, subject_override=subject_override,
+        preheader_override=preheader_override, html=rendered.html, text=rendered.text,
+        warnings=warnings)
     if same:
-        conn.execute(update(db.issues).where(db.issues.c.id == current.id).values(**values))
+        store.issues.revise(conn, current.id, content, now=now)
         return current.id
-    store.drop_open_issue(conn)
-    held_reason = next((w for w in warnings if w.startswith("flood guard")), None)
-    return conn.execute(insert(db.issues).values(
-        **values, status="held" if selection.held else "draft", held_reason=held_reason,
-        created_at=now)).inserted_primary_key[0]
+    held_reason = next((w for w in warnings if w.startswith("flood guard")),
+                       "held by the flood guard") if selection.held else None
+    return store.issues.replace_open(conn, content, held_reason=held_reason, now=now)
 
 
 def _frozen(issue: StoredIssue, settings: Settings) -> BuildOutcome:

@@ -20,6 +20,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 
+from ..common.model import Recipient
 from ..common.settings import Settings
 from ..common.text import one_line
 from ..common.tokens import unsubscribe_token
@@ -27,13 +28,6 @@ from .render import PLACEHOLDER, RenderedIssue, greeting
 
 HEADER, TEXT, HTML = "header", "text", "html"
 SOFT_BREAK = b"=\r\n"
-
-
-@dataclass(frozen=True)
-class Recipient:
-    id: int
-    email: str
-    name: str = ""
 
 
 @dataclass(frozen=True)

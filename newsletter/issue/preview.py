@@ -12,7 +12,7 @@ import lxml.html
 
 from ..common.settings import Settings
 from ..social.snippets import Snippet, compose_all
-from ..storage.store import StoredIssue
+from ..storage.issues import StoredIssue
 from .message import sample_fields
 from .render import GMAIL_CLIP_BYTES, personalize
 

@@ -106,7 +106,7 @@ def handle_missed_run(key: str, config: str, workdir: str, slot: datetime) -> st
                 slug = issue.slug
                 note = (f"{missed}; check it, then send it with `newsletter send --approve` "
                         "(or approve it for the next run)")
-                store.hold_issue(issue.id, reason=note, now=now)
+                store.issues.hold(issue.id, reason=note, now=now)
                 notify_staff(settings, transport, Notice(
                     f"Newsletter: issue {issue.slug} was not sent on time",
                     f"The {schedule.name} schedule {missed}, more than the "
@@ -175,7 +175,7 @@ def _send(settings: Settings, store: Store, transport: Transport,
 
 def _held(settings: Settings, store: Store, transport: Transport, schedule: Schedule,
           error: IssueHeld) -> Result:
-    issue = store.open_issue()
+    issue = store.issues.open()
     slug = issue.slug if issue else None
     notify_staff(settings, transport, Notice(
         f"Newsletter: issue {slug} waits for you",
@@ -190,7 +190,7 @@ def _held(settings: Settings, store: Store, transport: Transport, schedule: Sche
 def _export_social(settings: Settings, store: Store, schedule: Schedule) -> Result:
     """The open issue's snippets (else the last sent issue's), written to the schedule's
     folder, a folder per issue; the feed is not fetched."""
-    issue = store.open_issue() or next(iter(store.sent_issues(limit=1)), None)
+    issue = store.issues.open() or store.issues.last_sent()
     if issue is None:
         return Result("nothing new", note="there is no issue yet")
     snippets = compose_all(issue.articles, clinic_name=settings.clinic.name)

@@ -130,7 +130,7 @@ def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
     """A scheduler killed mid-send left its run "running": that send resumes now, not at
     the next slot a week later (the ledger makes sure nobody gets it twice)."""
     keys = RunLog(store.engine).interrupted(now=utcnow())
-    issue = store.open_issue()
+    issue = store.issues.open()
     if not keys or issue is None or issue.status != "sending":
         return
     senders = {s.key for s in schedules if s.action == "send"}

@@ -3,8 +3,10 @@ killed at any moment (WAL, synchronous=NORMAL) and for connections that go stale
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
                          MetaData, String, Table, Text, TypeDecorator, create_engine, event, insert,
@@ -14,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..common.errors import StoreError
 
 metadata = MetaData()
+T = TypeVar("T")
 
 
 class UTCDateTime(TypeDecorator):
@@ -159,6 +162,13 @@ evergreen_sends = Table(
     Column("issue_slug", String(100), nullable=False),
     Column("times", Integer, nullable=False, default=1),
 )
+
+
+def record(cls: type[T], row) -> T | None:
+    """A row as the frozen record `cls`, by its field names (the row may hold more)."""
+    if row is None:
+        return None
+    return cls(**{field.name: row._mapping[field.name] for field in dataclasses.fields(cls)})
 
 
 def connect(url: str) -> Engine:

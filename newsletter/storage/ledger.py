@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, and_, bindparam, func, insert, select
 
-from ..issue.message import Recipient
+from ..common.model import Recipient
 from . import db
 
 STATUSES = ("sent", "failed", "skipped", "deferred")

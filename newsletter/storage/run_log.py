@@ -66,4 +66,4 @@ class RunLog:
         if schedule is not None:
             query = query.where(_T.c.schedule == schedule)
         with self.engine.connect() as conn:
-            return [Run(**row._mapping) for row in conn.execute(query)]
+            return [db.record(Run, row) for row in conn.execute(query)]

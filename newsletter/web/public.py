@@ -116,13 +116,13 @@ def confirm(token: str):
 @blueprint.get("/archive")
 def archive():
     ctx = context()
-    return render_template("archive.html", issues=ctx.store.sent_issues(limit=500),
+    return render_template("archive.html", issues=ctx.store.issues.sent(limit=500),
                            )
 
 
 @blueprint.get("/archive/<slug>")
 def archived_issue(slug: str):
-    issue = context().store.issue(slug)
+    issue = context().store.issues.by_slug(slug)
     if issue is None or issue.status != "sent":  # a draft is nobody's business yet
         abort(404, "There is no such issue in the archive.")
     return Response(web_page(issue, context().settings), content_type="text/html; charset=utf-8",

@@ -45,7 +45,7 @@ def preview():
         if issue is None:
             return render_template("staff/nothing.html", feed=ctx.settings.feed_source)
     except FeedError as error:
-        issue = ctx.store.open_issue()
+        issue = ctx.store.issues.open()
         if issue is None:
             raise
         problems = (f"the feed could not be read, so this is the issue as last built: {error}",)
@@ -66,7 +66,7 @@ def email_frame(issue_id: int):
     """The email alone, for the preview's sandboxed frames: same-origin but with a policy
     that lets it style itself and show remote images, never run a script."""
     ctx = context()
-    issue = ctx.store.issue_by_id(issue_id)
+    issue = ctx.store.issues.by_id(issue_id)
     if issue is None:
         abort(404, "There is no such issue.")
     html = pin_color_scheme(sample_email(issue, ctx.settings)[0], _choice("scheme", SCHEMES))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from newsletter.feed.health import decide
 from newsletter.schedule.jobs import run_schedule
 from newsletter.storage.run_log import RunLog
-from newsletter.storage.store import FeedAlert, FeedRecord
+from newsletter.common.model import FeedAlert, FeedRecord
 
 from ..helpers import NEWSLETTER, clean_env, item, rss
 from ..sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic

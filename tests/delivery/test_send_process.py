@@ -36,7 +36,7 @@ def test_killed_three_times_mid_send_every_subscriber_is_served_once(tmp_path, s
     assert set(counts) == {email for email, _ in numbered(300)}
     repeats = sum(n - 1 for n in counts.values())
     assert repeats <= kills  # at most the message in flight at each kill
-    assert store.sent_issues()[0].status == "sent"
+    assert store.issues.sent()[0].status == "sent"
 
 
 def test_two_sends_at_once_one_goes_ahead_the_other_says_who(tmp_path, smtp):

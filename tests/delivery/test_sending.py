@@ -15,6 +15,7 @@ from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport, SmtpTransport
 from newsletter.storage import db
 from newsletter.storage.lock import Lock, LockHeld
+from newsletter.storage.issues import Issues
 from newsletter.storage.store import Store
 
 from .. import checklist
@@ -70,7 +71,7 @@ def test_each_active_subscriber_gets_one_complete_message(tmp_path, smtp):
         assert received.recipients == [message["To"].addresses[0].addr_spec]
         html = html_part.get_content()
         text = text_part.get_content()
-        issue = store.issue(message["Message-ID"].split(".")[1])
+        issue = store.issues.by_slug(message["Message-ID"].split(".")[1])
         expect = checklist.Expect(subject=message["Subject"], preheader=issue.preheader,
                                   unsubscribe_url=https, web_url=f"{settings.clinic.public_base_url}"
                                   f"/archive/{issue.slug}",
@@ -83,7 +84,7 @@ def test_each_active_subscriber_gets_one_complete_message(tmp_path, smtp):
         message_ids.add(message["Message-ID"])
         unsubscribe_urls.add(https)
     assert len(message_ids) == 3 and len(unsubscribe_urls) == 3
-    assert store.open_issue() is None and store.sent_issues()[0].status == "sent"
+    assert store.issues.open() is None and store.issues.sent()[0].status == "sent"
 
 
 def test_a_second_send_finds_nothing_new_and_sends_nothing(tmp_path, smtp):
@@ -166,7 +167,7 @@ def test_an_address_still_busy_after_the_retries_is_deferred_to_the_next_run(tmp
     smtp.faults.temporary["reader00003@mail.example"] = 2
     first = send(settings, store)
     assert (first.outcome, first.sent, first.deferred) == ("incomplete", 3, 1)
-    assert store.open_issue().status == "sending"
+    assert store.issues.open().status == "sending"
     second = send(settings, store)
     assert (second.outcome, second.sent) == ("complete", 1)
     assert smtp.count_by_recipient() == {f"reader0000{n}@mail.example": 1 for n in range(1, 5)}
@@ -202,8 +203,8 @@ def test_a_dead_smtp_server_pauses_with_a_clear_message(tmp_path):
     with pytest.raises(SendPaused, match=r"cannot reach the SMTP server 127\.0\.0\.1:\d+: "
                                          r"connection refused"):
         send(settings, store)
-    assert store.open_issue().status == "sending"
-    assert store.sent_issues() == []
+    assert store.issues.open().status == "sending"
+    assert store.issues.sent() == []
 
 
 def test_someone_who_unsubscribes_mid_send_gets_nothing_after_that(tmp_path, smtp):
@@ -230,7 +231,7 @@ def test_a_held_issue_needs_approval_and_approval_is_recorded(tmp_path, smtp):
     assert smtp.messages == []
     report = send(settings, store, approve_as="frontdesk")
     assert report.outcome == "complete"
-    sent = store.sent_issues()[0]
+    sent = store.issues.sent()[0]
     assert sent.approved_by == "frontdesk" and sent.approved_at is not None
 
 
@@ -239,11 +240,11 @@ def test_a_schedule_that_requires_approval_waits_for_it(tmp_path, smtp):
     add_subscribers(store, numbered(2))
     with pytest.raises(IssueHeld, match="needs staff approval"):
         send(settings, store, require_approval=True)
-    store.approve_issue(store.open_issue().id, by="dr.glenn", now=now())
+    store.issues.approve(store.issues.open().id, by="dr.glenn", now=now())
     assert send(settings, store, require_approval=True).outcome == "complete"
 
 
-class Meanwhile(Store):
+class Meanwhile(Issues):
     """The staff preview and the approval page do not take the send lock: `meddle` runs
     once, right before the send freezes the issue it read."""
 
@@ -251,10 +252,16 @@ class Meanwhile(Store):
         super().__init__(engine)
         self.meddle = meddle
 
-    def freeze_for_sending(self, issue, *, now):
+    def freeze(self, issue, *, now):
         meddle, self.meddle = self.meddle, lambda: None
         meddle()
-        return super().freeze_for_sending(issue, now=now)
+        return super().freeze(issue, now=now)
+
+
+def meddling(store: Store, meddle) -> Store:
+    meddled = Store(store.engine)
+    meddled.issues = Meanwhile(store.engine, meddle)
+    return meddled
 
 
 def test_an_issue_the_preview_rebuilt_as_the_send_began_goes_out_as_rebuilt(tmp_path, smtp):
@@ -265,14 +272,14 @@ def test_an_issue_the_preview_rebuilt_as_the_send_began_goes_out_as_rebuilt(tmp_
         (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 21), item(3, 22)]))
         build_next_issue(settings, store, now=now())
 
-    report = send(settings, Meanwhile(store.engine, preview_of_a_grown_feed))
+    report = send(settings, meddling(store, preview_of_a_grown_feed))
     assert report.outcome == "complete"
     assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
-    (sent,) = store.sent_issues()
+    (sent,) = store.issues.sent()
     assert [a.id for a in sent.articles] == ["post-3", "post-2", "post-1"]
     assert all("Article number 3" in parsed(m).get_body(("plain",)).get_content()
                for m in smtp.messages)
-    assert store.open_issue() is None
+    assert store.issues.open() is None
 
 
 def test_an_issue_staff_held_as_the_send_began_is_not_sent(tmp_path, smtp):
@@ -280,11 +287,11 @@ def test_an_issue_staff_held_as_the_send_began_is_not_sent(tmp_path, smtp):
     add_subscribers(store, numbered(3))
 
     def staff_hold():
-        store.hold_issue(store.open_issue().id, reason="a typo in the subject", now=now())
+        store.issues.hold(store.issues.open().id, reason="a typo in the subject", now=now())
 
     with pytest.raises(IssueHeld, match="a typo in the subject"):
-        send(settings, Meanwhile(store.engine, staff_hold))
-    assert smtp.messages == [] and store.open_issue().status == "held"
+        send(settings, meddling(store, staff_hold))
+    assert smtp.messages == [] and store.issues.open().status == "held"
 
 
 def test_a_send_while_another_holds_the_lock_says_who_holds_it(tmp_path, smtp):
@@ -304,7 +311,7 @@ def test_test_copy_touches_neither_ledger_nor_issue(tmp_path, smtp):
               now=now())
     assert smtp.count_by_recipient() == {"staff@clinic.example": 1}
     assert "/unsubscribe/sample" in parsed(smtp.messages[0])["List-Unsubscribe"]
-    assert store.open_issue().status == "draft"
+    assert store.issues.open().status == "draft"
     assert send(settings, store).sent == 2
 
 
@@ -335,14 +342,14 @@ def test_dry_run_shows_who_would_get_what_and_records_nothing(tmp_path, smtp):
     assert smtp.messages == []
     with store.engine.connect() as conn:
         assert conn.execute(db.deliveries.select()).first() is None
-    assert store.open_issue().status == "draft"
+    assert store.issues.open().status == "draft"
 
 
 def test_no_subscribers_is_an_error_not_a_silent_send(tmp_path, smtp):
     settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
     with pytest.raises(NewsletterError, match="no active subscribers"):
         send(settings, store)
-    assert store.open_issue().status == "draft" and store.sent_issues() == []
+    assert store.issues.open().status == "draft" and store.issues.sent() == []
 
 
 def test_the_outbox_writes_one_file_per_subscriber_and_a_resume_overwrites(tmp_path):

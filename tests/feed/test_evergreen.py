@@ -8,7 +8,7 @@ import pytest
 
 from newsletter.common.links import normalized_link
 from newsletter.delivery.sending import send_next_issue
-from newsletter.feed.evergreen import (EvergreenError, choose_evergreen, is_evergreen,
+from newsletter.feed.evergreen import (EvergreenError, choose_evergreen,
                                        load_evergreen, parse_evergreen)
 from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport
@@ -32,7 +32,7 @@ def articles(*numbers: int):
 
 def test_the_sample_list_parses_and_is_about_the_clinic():
     sample = load_evergreen(ROOT / "evergreen.example.toml")
-    assert len(sample) == 3 and all(is_evergreen(a) for a in sample)
+    assert len(sample) == 3 and all(a.evergreen for a in sample)
     assert all(a.url.startswith("https://advancedphysicalmedicine.example/") for a in sample)
     assert sample[1].image.alt.startswith("A chiropractor")
     assert sample[0].reading_minutes == 4
@@ -99,7 +99,7 @@ def test_the_same_evergreen_issue_stands_until_sent_so_an_approval_holds(tmp_pat
         return picks[-1]
 
     first = build_next_issue(settings, store, now=T0, evergreen=pick).issue
-    store.approve_issue(first.id, by="frontdesk", now=T0)
+    store.issues.approve(first.id, by="frontdesk", now=T0)
     again = build_next_issue(settings, store, now=T0, evergreen=pick).issue
     assert (again.id, again.status, len(picks)) == (first.id, "approved", 1)
     (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 25)]))

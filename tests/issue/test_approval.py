@@ -63,13 +63,13 @@ def test_an_issue_being_sent_or_replaced_cannot_be_approved_or_held(clinic):
     issue = build_next_issue(settings, store, now=now()).issue
     with pytest.raises(IssueChanged, match="changed since you looked"):
         approve(store, "0" * 24, by="x", now=now())
-    assert store.freeze_for_sending(issue, now=now())
+    assert store.issues.freeze(issue, now=now())
     for decide in (lambda: approve(store, None, by="x", now=now()),
                    lambda: hold(store, None, by="x", now=now())):
         with pytest.raises(IssueChanged, match="already being sent"):
             decide()
-    assert not store.approve_issue(issue.id, by="x", now=now()), "a frozen issue stays frozen"
-    assert store.open_issue().status == "sending"
+    assert not store.issues.approve(issue.id, by="x", now=now()), "a frozen issue stays frozen"
+    assert store.issues.open().status == "sending"
 
 
 def test_the_approve_and_hold_commands(clinic, tmp_path):
@@ -84,11 +84,11 @@ def test_the_approve_and_hold_commands(clinic, tmp_path):
     build_next_issue(*clinic, now=now())
     declined = run("approve", stdin="n\n")
     assert declined.returncode == 1 and "Article number 2" in declined.stdout
-    assert clinic[1].open_issue().status == "draft"
+    assert clinic[1].issues.open().status == "draft"
     held = run("hold", "--reason", "check the dates")
     assert held.returncode == 0 and "Held issue" in held.stdout
     approved = run("approve", "--as", "Dr. Glenn", stdin="y\n")
     assert approved.returncode == 0, approved.stderr
     assert "held: check the dates" in approved.stdout
     assert "Approved issue" in approved.stdout and "as Dr. Glenn" in approved.stdout
-    assert clinic[1].open_issue().approved_by == "Dr. Glenn"
+    assert clinic[1].issues.open().approved_by == "Dr. Glenn"

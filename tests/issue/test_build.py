@@ -78,13 +78,13 @@ def test_a_send_that_starts_while_the_feed_is_fetched_keeps_its_issue(
 
     def send_begins_meanwhile(url, **kwargs):
         result = fetch(url, **kwargs)
-        assert store.freeze_for_sending(sending, now=NOW)
+        assert store.issues.freeze(sending, now=NOW)
         return result
 
     outcome = build(settings, store, now=NOW.replace(hour=18), fetcher=send_begins_meanwhile)
     assert outcome.issue.id == sending.id and outcome.issue.status == "sending"
     assert outcome.issue.articles == sending.articles and outcome.rendered.html == sending.html
-    assert store.open_issue().id == sending.id, "a resumed send finds the same issue"
+    assert store.issues.open().id == sending.id, "a resumed send finds the same issue"
 
 
 def test_after_a_send_only_new_articles_make_the_next_issue(tmp_path, feed_file):
@@ -92,7 +92,7 @@ def test_after_a_send_only_new_articles_make_the_next_issue(tmp_path, feed_file)
     store = Store.open(settings.database_url)
     first = build(settings, store)
     assert [a.id for a in first.issue.articles] == ["post-2", "post-1"]
-    store.complete_issue(first.issue.id, now=NOW)
+    store.issues.complete(first.issue.id, now=NOW)
     assert build(settings, store).issue is None
     feed_file([item(1, 20), item(2, 21), item(3, 26)])
     third = build(settings, store)
@@ -103,7 +103,7 @@ def test_after_a_send_only_new_articles_make_the_next_issue(tmp_path, feed_file)
 def test_an_edited_article_that_was_sent_is_not_new(tmp_path, feed_file):
     settings = configure(tmp_path, feed_file([item(1, 20)]))
     store = Store.open(settings.database_url)
-    store.complete_issue(build(settings, store).issue.id, now=NOW)
+    store.issues.complete(build(settings, store).issue.id, now=NOW)
     feed_file([item(1, 20, title="Article number 1 (updated)", summary="Rewritten teaser.")])
     assert build(settings, store).issue is None
 
@@ -111,7 +111,7 @@ def test_an_edited_article_that_was_sent_is_not_new(tmp_path, feed_file):
 def test_a_new_guid_on_an_old_link_is_not_new(tmp_path, feed_file):
     settings = configure(tmp_path, feed_file([item(1, 20)]))
     store = Store.open(settings.database_url)
-    store.complete_issue(build(settings, store).issue.id, now=NOW)
+    store.issues.complete(build(settings, store).issue.id, now=NOW)
     path = Path(settings.feed_source)
     path.write_bytes(path.read_bytes().replace(b">post-1</guid>", b">urn:new-scheme:1</guid>"))
     assert build(settings, store).issue is None
@@ -121,7 +121,7 @@ def test_flood_guard_holds_a_burst_of_new_articles(tmp_path, feed_file):
     settings = configure(tmp_path, feed_file([item(1, 1)]), flood_threshold=5,
                          articles_per_issue=4)
     store = Store.open(settings.database_url)
-    store.complete_issue(build(settings, store).issue.id, now=NOW)
+    store.issues.complete(build(settings, store).issue.id, now=NOW)
     feed_file([item(1, 1)] + [item(n, 10 + n) for n in range(2, 10)])
     outcome = build(settings, store)
     assert outcome.issue.status == "held"
@@ -137,14 +137,14 @@ def test_nothing_new_builds_nothing_and_drops_a_stale_draft(tmp_path, feed_file)
     assert build(settings, store).issue is not None
     feed_file([])
     assert build(settings, store).issue is None
-    assert store.open_issue() is None
+    assert store.issues.open() is None
 
 
 def test_approval_survives_a_rebuild_but_not_a_change_of_content(tmp_path, feed_file):
     settings = configure(tmp_path, feed_file([item(1, 20)]))
     store = Store.open(settings.database_url)
     issue = build(settings, store).issue
-    store.approve_issue(issue.id, by="frontdesk", now=NOW)
+    store.issues.approve(issue.id, by="frontdesk", now=NOW)
     again = build(settings, store).issue
     assert (again.id, again.status, again.approved_by) == (issue.id, "approved", "frontdesk")
     feed_file([item(1, 20), item(2, 22)])
@@ -196,7 +196,7 @@ def test_a_304_with_no_open_issue_means_nothing_new(tmp_path, feed_server):
     feed_server.route("/feed.xml", body=rss([item(1, 20)]), headers={"ETag": '"v1"'})
     settings = configure(tmp_path, feed_server.url("/feed.xml"))
     store = Store.open(settings.database_url)
-    store.complete_issue(build(settings, store).issue.id, now=NOW)
+    store.issues.complete(build(settings, store).issue.id, now=NOW)
     feed_server.route("/feed.xml", status=304, body=b"")
     assert build(settings, store).issue is None
 

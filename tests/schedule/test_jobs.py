@@ -77,7 +77,7 @@ def test_the_audience_tag_and_the_article_cap_apply(clinic, smtp):
     schedule('audience = "tag:back-pain"\narticles_per_issue = 1\n')
     assert run_schedule("weekly", *args) == "sent"
     assert smtp.count_by_recipient() == {"ana@mail.example": 1}
-    sent = store.sent_issues()[0]
+    sent = store.issues.sent()[0]
     assert [a.id for a in sent.articles] == ["post-3"]
     run = RunLog(store.engine).runs("weekly")[0]
     assert (run.outcome, run.issue_slug, run.note) == (
@@ -90,7 +90,7 @@ def test_nothing_new_with_an_evergreen_list_sends_the_evergreen_article(clinic, 
              f'evergreen_file = "{ROOT / "evergreen.example.toml"}"\n')
     run_schedule("weekly", *args)
     assert run_schedule("weekly", *args) == "sent"
-    issue = store.sent_issues()[0]
+    issue = store.issues.sent()[0]
     assert issue.subject.startswith("Desk Posture")
 
 
@@ -113,7 +113,7 @@ def test_a_missed_slot_holds_the_issue_with_a_message_and_sends_nothing(clinic, 
     schedule()
     slot = utcnow() - timedelta(hours=5, minutes=2)
     assert handle_missed_run("weekly", *args, slot) == "missed"
-    issue = store.open_issue()
+    issue = store.issues.open()
     assert issue.status == "held"
     local = slot.astimezone(ZoneInfo("America/Chicago"))
     assert issue.held_reason.startswith(f"missed its {local:%A %H:%M} slot by 5 h; check it")

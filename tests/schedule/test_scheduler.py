@@ -109,7 +109,7 @@ def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_tw
     first.process.wait()
     (run,) = RunLog(store.engine).runs("soon")
     assert slot <= run.started_at < slot + timedelta(seconds=2), "on time, to the second"
-    assert len(smtp.messages) < 150 and store.open_issue().status == "sending"
+    assert len(smtp.messages) < 150 and store.issues.open().status == "sending"
 
     second = Scheduler(config, "second")
     second.wait_for("the send of issue")
@@ -152,7 +152,7 @@ def test_a_slot_missed_beyond_the_grace_time_holds_the_issue_and_sends_nothing(
     up.wait_for("soon: missed")
     (run,) = RunLog(store.engine).runs("soon")
     assert (run.outcome, run.slot) == ("missed", slot)
-    issue = store.open_issue()
+    issue = store.issues.open()
     assert issue.status == "held"
     assert issue.held_reason.startswith(f"missed its {slot.astimezone(CHICAGO):%A %H:%M} slot "
                                         "by ")

@@ -236,12 +236,12 @@ def send_the_issue(site):
 
 def test_the_archive_lists_sent_issues_with_share_tags_and_no_ones_token(site):
     draft = site.client.get("/staff/")  # builds the open issue: not public yet
-    slug = site.store.open_issue().slug
+    slug = site.store.issues.open().slug
     assert draft.status_code == 200
     assert site.client.get(f"/archive/{slug}").status_code == 404
     send_the_issue(site)
     listing = site.client.get("/archive")
-    issue = site.store.issue(slug)
+    issue = site.store.issues.by_slug(slug)
     assert f'href="/archive/{slug}"' in listing.text and issue.subject in listing.text
     page = site.client.get(f"/archive/{slug}")
     assert page.status_code == 200
@@ -265,7 +265,7 @@ def test_the_archive_page_tags_name_the_lead_image(tmp_path):
 
     site = make_site(tmp_path)
     site.client.get("/staff/")
-    issue = site.store.open_issue()
+    issue = site.store.issues.open()
     lead = sample_articles()[0]
     tags = share_tags(issue.__class__(**{**issue.__dict__, "articles": (lead,)}), site.settings)
     assert f'<meta property="og:image" content="{lead.image.url}">' in tags

@@ -26,7 +26,7 @@ def site(tmp_path):
 
 def every_page(site):
     site.client.get("/staff/")
-    issue = site.store.open_issue()
+    issue = site.store.issues.open()
     ana = add_person(site, "ana@mail.example", HOSTILE)
     site.subscribers.unsubscribe(ana, now=site.clock())
     return {"/staff/": "no-store", "/staff/subscribers": "no-store",
@@ -56,7 +56,7 @@ def test_a_hostile_feed_title_and_subscriber_name_render_as_text(site):
     for path in every_page(site):
         text = site.client.get(path).text
         assert "<script" not in text and "<img src=x" not in text, path
-    assert site.store.open_issue().articles[1].title == HOSTILE
+    assert site.store.issues.open().articles[1].title == HOSTILE
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
     assert escaped in site.client.get("/staff/").text
     assert escaped in site.client.get("/staff/subscribers").text

@@ -24,7 +24,7 @@ def post(site, path, **data):
 
 
 def open_issue(site):
-    return site.store.open_issue()
+    return site.store.issues.open()
 
 
 def test_the_preview_shows_everything_staff_check(site):
