@@ -35,6 +35,8 @@ class Article:
     categories: tuple[str, ...] = ()
     image: Image | None = None
     reading_minutes: int = 1
+    origin: str = "feed"
+    """Where it was read: "feed" (RSS, Atom, JSON Feed) or "page" (a blog without a feed)."""
 
     @property
     def keys(self) -> tuple[str, str]:

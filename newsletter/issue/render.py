@@ -56,11 +56,12 @@ def subject_for(articles: tuple[Article, ...]) -> str:
 def preheader_for(articles: tuple[Article, ...], clinic_name: str) -> str:
     """The inbox's second line: what the lead article says, then what else is inside."""
     lead = articles[0]
+    opening = lead.summary or lead.title
     others = [a.title for a in articles[1:]]
     if others:
-        text = f"{cut(lead.summary, 70)} Also: " + "; ".join(others)
+        text = f"{cut(opening, 70)} Also: " + "; ".join(others)
     else:
-        text = lead.summary
+        text = opening
     text = cut(text, PREHEADER_MAX)
     if len(text) < PREHEADER_MIN:
         text = cut(f"{text} New from {clinic_name}.".strip(), PREHEADER_MAX)
