@@ -60,6 +60,8 @@ class IssueSettings:
     summary_chars: int = 240
     first_run_window_days: int = 45
     flood_threshold: int = 8
+    backlog_max_days: int = 60
+    """A new article older than this is not mailed any more: it leaves the queue with a note."""
     subject: str = ""
     preheader: str = ""
 
@@ -282,7 +284,8 @@ def _validated(settings: Settings) -> Settings:
     if any(c in settings.sender.name for c in "\r\n"):
         fail("sender.name", "must be one line")
     bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),
-              "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000)}
+              "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000),
+              "backlog_max_days": (1, 3650)}
     for key, (least, most) in bounds.items():
         value = getattr(settings.issue, key)
         if not least <= value <= most:

@@ -77,7 +77,9 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
                            first_run=not store.has_history(), now=now,
                            window_days=settings.issue.first_run_window_days,
                            cap=settings.issue.articles_per_issue,
-                           flood_threshold=settings.issue.flood_threshold)
+                           flood_threshold=settings.issue.flood_threshold,
+                           backlog_max_days=settings.issue.backlog_max_days,
+                           open_ids={a.id for a in current.articles} if current else ())
         warnings += parsed.warnings
     warnings += selection.warnings
     if not selection.articles and evergreen is not None:
