@@ -62,6 +62,17 @@ class ParsedFeed:
 
 
 @dataclass(frozen=True)
+class PageState:
+    """What is remembered of one article page of a blog read without a feed: its
+    validators for a conditional GET, and the article it was read as."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    article: Article | None
+
+
+@dataclass(frozen=True)
 class Selection:
     """The outcome of curation: the articles for the next issue, or why there is none."""
 
