@@ -51,7 +51,11 @@ class SenderSettings:
 @dataclass(frozen=True)
 class FeedSettings:
     source: str = SAMPLE_FEED
+    """A feed (RSS, Atom, JSON Feed), the blog's web page (its feed is found, or its pages
+    are read), a file, or "sample"."""
     timeout_seconds: float = 10.0
+    max_pages: int = 12
+    """A blog read without a feed: at most this many article pages are read a run."""
 
 
 @dataclass(frozen=True)
@@ -290,6 +294,8 @@ def _validated(settings: Settings) -> Settings:
         value = getattr(settings.issue, key)
         if not least <= value <= most:
             fail(f"issue.{key}", f"must be between {least} and {most}, not {value}")
+    if not 1 <= settings.feed.max_pages <= 200:
+        fail("feed.max_pages", f"must be between 1 and 200, not {settings.feed.max_pages}")
     if not 0 < settings.feed.timeout_seconds <= 300:
         fail("feed.timeout_seconds", "must be between 0 and 300 seconds")
     if not settings.feed.source.strip():
