@@ -16,10 +16,10 @@ VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(\.\d+)?/?$")
 
 
 def looks_like_json_feed(body: bytes, content_type: str | None) -> bool:
-    kind = (content_type or "").lower()
-    if "json" in kind:
-        return True
-    return body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and b"jsonfeed.org" in body[:4096]
+    """JSON by its first character; served as JSON, or naming jsonfeed.org early on."""
+    if not body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return False
+    return "json" in (content_type or "").lower() or b"jsonfeed.org" in body[:4096]
 
 
 def read_json_feed(body: bytes, source: str) -> FeedParserDict:
