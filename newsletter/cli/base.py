@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import traceback
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -55,10 +54,6 @@ def main():
     Start with `newsletter build`: it runs on the bundled sample clinic with no
     configuration at all.
     """
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def print_warnings(warnings) -> None:

@@ -8,12 +8,13 @@ from datetime import timezone
 import click
 
 from ..common.errors import NewsletterError
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..schedule.scheduler import configure_logging, run_scheduler
 from ..schedule.schedules import Schedule, check_schedules, load_schedules, next_runs
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .base import common_options, main, now
+from .base import common_options, main
 
 
 @main.group()
@@ -61,7 +62,7 @@ def list_schedules(settings: Settings, count: int):
     """
     found = _schedules(settings)
     runs = RunLog(Store.open(settings.database_url).engine)
-    at = now()
+    at = utc_now()
     for schedule in found:
         click.echo(f"{schedule.key}: {schedule.name}: {schedule.summary()}")
         if schedule.action == "send":
