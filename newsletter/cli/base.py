@@ -25,9 +25,7 @@ class Commands(click.Group):
         except NewsletterError as error:
             if ctx.meta.get("verbose"):
                 traceback.print_exc()
-            click.secho(f"error: {error}", fg="red", err=True)
-            if error.hint:
-                click.echo(f"hint: {error.hint}", err=True)
+            print_error(error)
             ctx.exit(error.exit_code)
 
 
@@ -54,6 +52,13 @@ def main():
     Start with `newsletter build`: it runs on the bundled sample clinic with no
     configuration at all.
     """
+
+
+def print_error(error: NewsletterError) -> None:
+    """One line saying what went wrong and where, and one saying what to do about it."""
+    click.secho(f"error: {error}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
 
 
 def print_warnings(warnings) -> None:

@@ -14,7 +14,7 @@ from ..schedule.scheduler import configure_logging, run_scheduler
 from ..schedule.schedules import Schedule, check_schedules, load_schedules, next_runs
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .base import common_options, main
+from .base import common_options, main, print_error
 
 
 @main.group()
@@ -39,9 +39,7 @@ def check(settings: Settings):
     for schedule in good:
         click.echo(f"ok: {schedule.path.name}: {schedule.summary()}")
     for error in errors:
-        click.secho(f"error: {error}", fg="red", err=True)
-        if error.hint:
-            click.echo(f"hint: {error.hint}", err=True)
+        print_error(error)
     if not good and not errors:
         click.echo(f"No schedule files in {folder}.")
     if errors:

@@ -51,8 +51,8 @@ def test_the_least_recently_sent_is_chosen_and_never_one_mailed_as_a_regular_art
 
 @pytest.mark.parametrize("text, words", [
     ("", ["no [[article]] entries"]),
-    ('title = "x"\n', ["title is not a key"]),
-    (entry(1, colour="red"), ["article 1:", "colour is not an article key"]),
+    ('title = "x"\n', ["title is not a known key"]),
+    (entry(1, colour="red"), ["article 1:", "colour is not a known key"]),
     (entry(1) + '[[article]]\ntitle = "x"\nurl = "https://c.example/x"\n', ["article 2:", "summary is missing"]),
     (entry(1, url="/blog/x"), ["article 1:", "url", "absolute"]),
     (entry(1, image="data:image/png;base64,xx"), ["article 1:", "image", "absolute"]),
