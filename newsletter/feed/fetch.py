@@ -17,11 +17,15 @@ from urllib.request import url2pathname
 
 import httpx
 
-from ..common.errors import FeedError, FeedGone
+from ..common.errors import FeedError
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+
+
+class FeedGone(FeedError):
+    """The server said 410 Gone: the feed is retired and will not be fetched again."""
 
 
 @dataclass(frozen=True)

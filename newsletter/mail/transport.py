@@ -18,12 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ..common.errors import NewsletterError
+from ..common.errors import MailError
 from ..common.settings import Settings
 from .reports import no_such_address
 
 
-class DeliveryError(Exception):
+class DeliveryError(MailError):
     """One address could not be served. `permanent`: a 5xx, do not try again.
     `no_such_address`: the server said the mailbox or domain does not exist (a hard bounce,
     RFC 3463 status 5.1.x), as opposed to a refusal for a reason of its own."""
@@ -34,7 +34,7 @@ class DeliveryError(Exception):
         self.no_such_address = no_such_address
 
 
-class TransportUnavailable(NewsletterError):
+class TransportUnavailable(MailError):
     """Nothing can be sent right now (server down, login refused): the send pauses."""
 
 
