@@ -10,7 +10,7 @@ import click
 from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..delivery.alerts import check_feed_health
-from ..delivery.sending import SendPlan, SendReport, plan_send, send_next_issue, send_test
+from ..delivery.sending import SendOptions, SendPlan, SendReport, plan_send, send_next_issue, send_test
 from ..mail.transport import describe, transport_for
 from ..storage.store import Store
 from .base import common_options, main
@@ -49,10 +49,8 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
         return
     progress = ProgressBar()
     try:
-        report = send_next_issue(settings, store, transport,
-                                 clock=utc_now,
-                                 approve_as=getpass.getuser() if approve else "",
-                                 progress=progress)
+        report = send_next_issue(settings, store, transport, clock=utc_now, options=SendOptions(
+            approve_as=getpass.getuser() if approve else "", progress=progress))
     finally:
         progress.close()
         check_feed_health(settings, store, transport, now=utc_now())

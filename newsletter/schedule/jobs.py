@@ -21,7 +21,7 @@ from ..common.clock import utc_now
 from ..common.errors import NewsletterError, NotFound
 from ..common.settings import Settings, load_settings
 from ..delivery.alerts import check_feed_health, notify_staff
-from ..delivery.sending import IssueHeld, send_next_issue
+from ..delivery.sending import IssueHeld, SendOptions, send_next_issue
 from ..feed.evergreen import choose_evergreen, load_evergreen
 from ..feed.health import Notice
 from ..issue.build import build_next_issue
@@ -161,8 +161,9 @@ def _attempt(settings: Settings, store: Store, transport: Transport,
 def _send(settings: Settings, store: Store, transport: Transport,
           schedule: Schedule) -> Result:
     report = send_next_issue(_settings_for(settings, schedule), store, transport, clock=utc_now,
-                             require_approval=schedule.requires_approval, tag=schedule.tag,
-                             evergreen=_evergreen_picker(store, schedule))
+                             options=SendOptions(require_approval=schedule.requires_approval,
+                                                 tag=schedule.tag,
+                                                 evergreen=_evergreen_picker(store, schedule)))
     if report.outcome == "nothing new":
         return Result("nothing new", note=report.note)
     note = (f"{report.sent} sent, {report.failed} failed, {report.skipped} skipped, "

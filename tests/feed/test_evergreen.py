@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.common.links import normalized_link
-from newsletter.delivery.sending import send_next_issue
+from newsletter.delivery.sending import SendOptions, send_next_issue
 from newsletter.feed.evergreen import (EvergreenError, choose_evergreen,
                                        load_evergreen, parse_evergreen)
 from newsletter.issue.build import build_next_issue
@@ -77,8 +77,8 @@ def test_weeks_with_nothing_new_rotate_through_the_list(tmp_path):
         moment = T0 + timedelta(days=7 * n)
         return send_next_issue(
             settings, store, OutboxTransport(tmp_path / "outbox"), clock=lambda: moment,
-            evergreen=lambda: choose_evergreen(listed, mailed=store.mailed_links(),
-                                               last_sent=store.evergreen_last_sent()))
+            options=SendOptions(evergreen=lambda: choose_evergreen(
+                listed, mailed=store.mailed_links(), last_sent=store.evergreen_last_sent())))
 
     assert week(0).subject.startswith("Article number 1")  # the feed's own article first
     subjects = [week(n).subject for n in (1, 2, 3)]

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from newsletter.delivery.sending import IssueHeld, send_next_issue
+from newsletter.delivery.sending import IssueHeld, SendOptions, send_next_issue
 from newsletter.issue.approval import fingerprint
 from newsletter.issue.preview import images_without_alt, pin_color_scheme, preview_of
 from newsletter.mail.transport import transport_for
@@ -148,7 +148,7 @@ def test_approval_records_who_and_when_and_a_schedule_waits_for_it(site):
     add_person(site, "ana@mail.example")
     with pytest.raises(IssueHeld):
         send_next_issue(site.settings, site.store, transport_for(site.settings),
-                        clock=site.clock, require_approval=True)
+                        clock=site.clock, options=SendOptions(require_approval=True))
     nameless = post(site, "/staff/approve", issue=fingerprint(issue), name="  ")
     assert "say who you are" in nameless.text and open_issue(site).status == "draft"
     page = post(site, "/staff/approve", issue=fingerprint(issue), name="Dr. Lee")
@@ -157,7 +157,7 @@ def test_approval_records_who_and_when_and_a_schedule_waits_for_it(site):
         "approved", "Dr. Lee", site.clock())
     assert "Approved by <strong>Dr. Lee</strong> on 2026-11-25 09:00 CST" in page.text
     report = send_next_issue(site.settings, site.store, transport_for(site.settings),
-                             clock=site.clock, require_approval=True)
+                             clock=site.clock, options=SendOptions(require_approval=True))
     assert (report.outcome, report.sent) == ("complete", 1)
 
 
