@@ -28,7 +28,7 @@ from newsletter.common.settings import Settings  # noqa: E402
 from newsletter.issue.build import build_next_issue  # noqa: E402
 from newsletter.storage.store import Store  # noqa: E402
 
-SAMPLE = ROOT / "newsletter" / "samples" / "clinic.rss.xml"
+SAMPLE = ROOT / "newsletter" / "feed" / "samples" / "clinic.rss.xml"
 
 
 def feed_of(count: int) -> bytes:

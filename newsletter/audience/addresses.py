@@ -11,6 +11,7 @@ import re
 
 from email_validator import EmailNotValidError, validate_email
 
+from ..common.errors import SubscriberError
 from ..common.text import one_line
 
 NAME_MAX = 100
@@ -23,7 +24,7 @@ _TAG_SEPARATORS = re.compile(r"[;,]")
 _FORMULA_STARTS = "=+-@"
 
 
-class InvalidValue(ValueError):
+class InvalidValue(SubscriberError):
     """A value that cannot be stored; `str(error)` is the reason, worded for a person."""
 
 

@@ -6,13 +6,14 @@ import getpass
 
 import click
 
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..issue.approval import approve as approve_issue
 from ..issue.approval import fingerprint, reviewable
 from ..issue.approval import hold as hold_issue
 from ..storage.issues import StoredIssue
 from ..storage.store import Store
-from .base import common_options, main, now, print_issue
+from .base import common_options, main, print_issue
 
 
 @main.command()
@@ -40,7 +41,7 @@ def approve(settings: Settings, approver: str | None, yes: bool):
     if not yes:
         click.confirm("Approve it for sending?", abort=True)
     approved = approve_issue(store, fingerprint(issue), by=approver or getpass.getuser(),
-                             now=now())
+                             now=utc_now())
     click.echo(f"Approved issue {approved.slug} as {approved.approved_by}.")
 
 
@@ -55,7 +56,7 @@ def hold(settings: Settings, reason: str):
       newsletter hold --reason "wait for the holiday hours article"
     """
     store = Store.open(settings.database_url)
-    issue = hold_issue(store, None, by=getpass.getuser(), reason=reason, now=now())
+    issue = hold_issue(store, None, by=getpass.getuser(), reason=reason, now=utc_now())
     _show(issue)
     click.echo(f"Held issue {issue.slug}; approve it with `newsletter approve` when ready.")
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import traceback
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -26,9 +25,7 @@ class Commands(click.Group):
         except NewsletterError as error:
             if ctx.meta.get("verbose"):
                 traceback.print_exc()
-            click.secho(f"error: {error}", fg="red", err=True)
-            if error.hint:
-                click.echo(f"hint: {error.hint}", err=True)
+            print_error(error)
             ctx.exit(error.exit_code)
 
 
@@ -57,8 +54,11 @@ def main():
     """
 
 
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+def print_error(error: NewsletterError) -> None:
+    """One line saying what went wrong and where, and one saying what to do about it."""
+    click.secho(f"error: {error}", fg="red", err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
 
 
 def print_warnings(warnings) -> None:

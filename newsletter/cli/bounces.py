@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from ..audience.subscribers import Subscribers
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..mail.bounces import OUTCOMES, process_bounces
-from .base import common_options, main, now
+from .base import common_options, main
 
 
 @main.command("bounces")
@@ -29,6 +30,6 @@ def bounces(settings: Settings, paths: tuple[Path, ...]):
       newsletter bounces ~/Maildir/.Bounces
     """
     tally = process_bounces(paths, Subscribers.open(settings.database_url),
-                            secret=settings.require_secret_key(), now=now(),
+                            secret=settings.require_secret_key(), now=utc_now(),
                             say=lambda line: click.echo(f"  {line}"))
     click.echo(", ".join(f"{tally[key]} {key}" for key in OUTCOMES) + ".")

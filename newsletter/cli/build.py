@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..issue.build import BuildOutcome, build_next_issue
 from ..issue.files import review_files
 from ..issue.preview import Preview, preview_of
 from ..issue.render import GMAIL_CLIP_BYTES
 from ..storage.store import Store
-from .base import common_options, main, now, print_issue, print_warnings
+from .base import common_options, main, print_issue, print_warnings
 
 
 @main.command()
@@ -38,7 +39,7 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
         settings = dataclasses.replace(settings, feed=dataclasses.replace(settings.feed,
                                                                           source=feed))
     store = Store.open(settings.database_url)
-    outcome = build_next_issue(settings, store, now=now(),
+    outcome = build_next_issue(settings, store, now=utc_now(),
                                subject=subject, preheader=preheader)
     if outcome.issue is None:
         click.echo(f"Nothing new in {outcome.feed_url}: no issue was built.")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..issue.check import check_blog
 from ..issue.render import subject_for
-from .base import common_options, main, now, print_warnings
+from .base import common_options, main, print_warnings
 
 
 @main.group()
@@ -28,7 +29,7 @@ def check(settings: Settings, source: str | None):
       newsletter feed check https://clinic.example/blog
     """
     address = source or settings.feed_source
-    result = check_blog(settings, address, now=now())
+    result = check_blog(settings, address, now=utc_now())
     reading, selection = result.reading, result.selection
     how = {"feed": "a feed", "feed link": "a web page that links its feed",
            "platform feed": "a web page; its platform's feed was found",

@@ -8,12 +8,13 @@ from datetime import timezone
 import click
 
 from ..common.errors import NewsletterError
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..schedule.scheduler import configure_logging, run_scheduler
 from ..schedule.schedules import Schedule, check_schedules, load_schedules, next_runs
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .base import common_options, main, now
+from .base import common_options, main, print_error
 
 
 @main.group()
@@ -38,9 +39,7 @@ def check(settings: Settings):
     for schedule in good:
         click.echo(f"ok: {schedule.path.name}: {schedule.summary()}")
     for error in errors:
-        click.secho(f"error: {error}", fg="red", err=True)
-        if error.hint:
-            click.echo(f"hint: {error.hint}", err=True)
+        print_error(error)
     if not good and not errors:
         click.echo(f"No schedule files in {folder}.")
     if errors:
@@ -61,7 +60,7 @@ def list_schedules(settings: Settings, count: int):
     """
     found = _schedules(settings)
     runs = RunLog(Store.open(settings.database_url).engine)
-    at = now()
+    at = utc_now()
     for schedule in found:
         click.echo(f"{schedule.key}: {schedule.name}: {schedule.summary()}")
         if schedule.action == "send":

@@ -7,12 +7,13 @@ import sys
 
 import click
 
+from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..delivery.alerts import check_feed_health
-from ..delivery.sending import SendPlan, SendReport, plan_send, send_next_issue, send_test
+from ..delivery.sending import SendOptions, SendPlan, SendReport, plan_send, send_next_issue, send_test
 from ..mail.transport import describe, transport_for
 from ..storage.store import Store
-from .base import common_options, main, now
+from .base import common_options, main
 
 
 @main.command()
@@ -37,7 +38,7 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
       newsletter send
     """
     store = Store.open(settings.database_url)
-    at = now()
+    at = utc_now()
     if dry_run:
         _print_plan(plan_send(settings, store, now=at), transport_for(settings))
         return
@@ -48,13 +49,11 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
         return
     progress = ProgressBar()
     try:
-        report = send_next_issue(settings, store, transport,
-                                 clock=now,
-                                 approve_as=getpass.getuser() if approve else "",
-                                 progress=progress)
+        report = send_next_issue(settings, store, transport, clock=utc_now, options=SendOptions(
+            approve_as=getpass.getuser() if approve else "", progress=progress))
     finally:
         progress.close()
-        check_feed_health(settings, store, transport, now=now())
+        check_feed_health(settings, store, transport, now=utc_now())
         transport.close()
     _print_report(report, transport)
     if report.outcome != "complete" and report.outcome != "nothing new":

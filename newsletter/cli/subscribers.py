@@ -9,8 +9,9 @@ import click
 from ..audience.csv_file import read_csv_file
 from ..audience.subscribers import STATUSES, ImportReport, Subscriber, Subscribers
 from ..common.errors import SubscriberError
+from ..common.clock import utc_now
 from ..common.settings import Settings
-from .base import common_options, main, now
+from .base import common_options, main
 
 
 @main.group("subscribers")
@@ -41,7 +42,7 @@ def import_subscribers(settings: Settings, file: Path):
       newsletter subscribers import patients.csv
     """
     text = read_csv_file(file)
-    report = _subscribers(settings).import_csv(text, source_name=str(file), now=now())
+    report = _subscribers(settings).import_csv(text, source_name=str(file), now=utc_now())
     _print_import_report(file, report)
 
 
@@ -57,7 +58,7 @@ def add_subscriber(settings: Settings, email: str, name: str, tags: tuple[str, .
     Example:
       newsletter subscribers add ana@example.com --name "Ana Lopez" --tag back-pain
     """
-    at = now()
+    at = utc_now()
     subscriber = _subscribers(settings).add(email, name=name, tags=tags, source="cli", now=at)
     done = ("Added" if subscriber.created_at == at else
             "Updated" if subscriber.updated_at == at else "Unchanged:")
@@ -75,7 +76,7 @@ def remove_subscriber(settings: Settings, email: str):
     Example:
       newsletter subscribers remove ana@example.com
     """
-    at = now()
+    at = utc_now()
     subscriber = _subscribers(settings).remove(email, now=at)
     if subscriber.updated_at == at:
         click.echo(f"Unsubscribed {subscriber.email}"

@@ -1,7 +1,15 @@
 """One exception hierarchy for everything a user can get wrong or the world can break.
 
 The CLI prints `str(error)` (and the hint) as one clear line and exits non-zero; only
-`--verbose` shows a traceback. Anything that is not a `NewsletterError` is a bug.
+`--verbose` shows a traceback; the web shows it as a page. Anything that is not a
+`NewsletterError` is a bug.
+
+The rule for where an error lives: this module holds the base and one class per kind of
+trouble, named by what the user has to look at (the config, the feed, the database, a
+subscriber, a template, something asked for by name, the mail server). A particular case
+(a schedule file, a lock someone holds, a refused address) is defined in the module that
+raises it, derives from its kind (or from NewsletterError when no kind fits), and whoever
+catches it imports it from there.
 """
 
 
@@ -23,10 +31,6 @@ class FeedError(NewsletterError):
     """The feed could not be fetched or is not a feed at all."""
 
 
-class FeedGone(FeedError):
-    """The server said 410 Gone: the feed is retired and will not be fetched again."""
-
-
 class StoreError(NewsletterError):
     """The database could not be opened or holds something unexpected."""
 
@@ -42,3 +46,7 @@ class TemplateError(NewsletterError):
 
 class NotFound(NewsletterError):
     """Something asked for by name (a platform, an article, an issue) is not there."""
+
+
+class MailError(NewsletterError):
+    """The mail server (or the outbox) did not take a message."""

@@ -10,8 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
-import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .tomlfile import Table, read_toml
 
 SAMPLE_FEED = "sample"
 """The `feed.source` value that means the bundled sample feed of the first clinic."""
@@ -193,15 +192,8 @@ def load_settings(path: Path | None = None, cwd: Path | None = None,
         if not candidate.exists():
             return _validated(Settings(base_dir=cwd, secrets=secrets))
         path = candidate
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file",
-                          hint="copy newsletter.example.toml to newsletter.toml") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the config file: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    raw = read_toml(path, what="config file",
+                    missing_hint="copy newsletter.example.toml to newsletter.toml")
     sections = {}
     for name, value in raw.items():
         section_type = _section_types().get(name)
@@ -210,7 +202,8 @@ def load_settings(path: Path | None = None, cwd: Path | None = None,
                               hint=f"known sections: {', '.join(_section_types())}")
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: [{name}] must be a table of keys")
-        sections[name] = _build_section(section_type, value, name, path)
+        sections[name] = _build_section(section_type, Table(value, path=path,
+                                                            prefix=f"{name}."), name)
     settings = Settings(**sections, secrets=secrets, base_dir=Path(path).resolve().parent,
                         source=str(path))
     return _validated(settings)
@@ -222,36 +215,11 @@ def _section_types() -> dict[str, type]:
             if dataclasses.is_dataclass(hints[f.name]) and f.name != "secrets"}
 
 
-def _build_section(section_type: type, values: dict, section: str, path: Path):
+def _build_section(section_type: type, table: Table, section: str):
     hints = typing.get_type_hints(section_type)
-    known = {f.name for f in dataclasses.fields(section_type)}
-    for key, value in values.items():
-        if key not in known:
-            raise ConfigError(f"{path}: unknown key {section}.{key}",
-                              hint=f"[{section}] takes: {', '.join(sorted(known))}")
-        expected = hints[key]
-        if not _has_type(value, expected):
-            raise ConfigError(f"{path}: {section}.{key} must be {_type_name(expected)}, "
-                              f"not {type(value).__name__} {value!r}")
-    coerced = {k: float(v) if hints[k] is float else v for k, v in values.items()}
-    return section_type(**coerced)
-
-
-def _has_type(value, expected) -> bool:
-    if expected is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if typing.get_origin(expected) is tuple:
-        return isinstance(value, list) and all(isinstance(v, str) for v in value)
-    if isinstance(expected, types.UnionType):
-        return any(_has_type(value, option) for option in typing.get_args(expected))
-    return isinstance(value, expected)
-
-
-def _type_name(expected) -> str:
-    return {str: "a string", int: "a whole number", float: "a number",
-            bool: "true or false"}.get(expected, str(expected))
+    known = sorted(f.name for f in dataclasses.fields(section_type))
+    table.only(known, takes=f"[{section}]")
+    return section_type(**{key: table.get(key, hints[key]) for key in table.values})
 
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

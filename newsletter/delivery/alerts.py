@@ -12,10 +12,11 @@ import logging
 import re
 from datetime import datetime
 
+from ..common.errors import MailError
 from ..common.settings import Settings
 from ..feed.health import Notice, decide
 from ..issue.message import automated_message
-from ..mail.transport import DeliveryError, Transport, TransportUnavailable
+from ..mail.transport import Transport
 from ..storage.store import Store
 
 log = logging.getLogger("newsletter.alerts")
@@ -34,7 +35,7 @@ def notify_staff(settings: Settings, transport: Transport, notice: Notice, *,
     key = f"staff/{now:%Y%m%dT%H%M%S}-" + re.sub(r"[^a-z0-9]+", "-", notice.subject.lower())
     try:
         transport.send(sender, address, message, key=key[:120])
-    except (DeliveryError, TransportUnavailable) as error:
+    except MailError as error:
         log.error("could not tell staff (%s): %s", address, error)
         return False
     return True

@@ -2,10 +2,10 @@
 
 The order of events is what makes it safe: take the send lock; build (or resume) the open
 issue; freeze it as "sending" if it is still what was built (the staff preview rebuilds
-without the lock; if it did meanwhile, build again); then for each subscriber the ledger has not served, check
-they are still subscribed, hand the message to the transport, and commit a ledger row
-before the next one. Only when nobody is left is the issue marked sent and its articles
-remembered. A crash anywhere leaves a state the next run simply continues.
+without the lock; if it did meanwhile, build again); then for each subscriber the ledger
+has not served, check they are still subscribed, hand the message to the transport, and
+commit a ledger row before the next one. Only when nobody is left is the issue marked sent
+and its articles remembered. A crash anywhere leaves a state the next run simply continues.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from datetime import datetime
 
 from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
+from ..common.clock import Clock
 from ..common.errors import NewsletterError
+from ..common.model import Recipient
 from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
-from ..common.model import Recipient
 from ..issue.message import issue_message, recipient_fields, sample_fields
+from ..issue.render import RenderedIssue
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
+from ..storage.issues import StoredIssue
 from ..storage.store import Store
 
 HEARTBEAT_SECONDS = 10
@@ -60,74 +63,187 @@ class SendReport:
         return self.sent / self.seconds if self.seconds > 0 else 0.0
 
 
+Progress = Callable[[int, int], None]
+"""Told (done, total) after each subscriber."""
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """What the caller asks of a send beyond "the next issue, to everyone not yet served"."""
+
+    approve_as: str = ""
+    """Staff approve the issue as they send it (a held issue needs this)."""
+    require_approval: bool = False
+    """A schedule that needs staff's approval: an unapproved issue is not sent."""
+    tag: str | None = None
+    """Only subscribers with this tag."""
+    evergreen: Evergreen | None = None
+    """What to send when nothing is new (see `build_next_issue`)."""
+    progress: Progress | None = None
+
+
 def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
-                    clock: Callable[[], datetime], approve_as: str = "",
-                    require_approval: bool = False, tag: str | None = None,
-                    progress: Callable[[int, int], None] | None = None,
-                    evergreen: Evergreen | None = None) -> SendReport:
-    """Deliver the open issue (building it first) to every active subscriber not yet served.
-
-    `approve_as`: staff approve the issue as they send it (a held issue needs this).
-    `progress(done, total)` is called after each subscriber. `evergreen`: what to send
-    when nothing is new (see `build_next_issue`).
-    """
-    secret = settings.require_secret_key()
-    with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
-        for _ in range(FREEZE_ATTEMPTS):
-            outcome = build_next_issue(settings, store, now=clock(), evergreen=evergreen)
-            if outcome.issue is None:
-                return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
-            issue = _check_approval(store, outcome.issue, approve_as, require_approval, clock())
-            with Ledger(store.engine, issue.id) as ledger:
-                ledger.retry_deferred()
-                total = ledger.count_remaining(tag=tag)
-                if total == 0 and issue.status != "sending":
-                    raise NewsletterError("there are no active subscribers to send to",
-                                          hint="add some with `newsletter subscribers import "
-                                               "FILE.csv`")
-                if not store.issues.freeze(issue, now=clock()):
-                    continue  # the preview rebuilt it or staff held it since it was read
-                report = _send_frozen(settings, store, transport, ledger, lock, issue,
-                                      outcome.rendered, secret, clock, tag, total, progress)
-                break
-        else:
-            raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send began",
-                                  hint="run the send again")
-    if report.outcome == "paused":
-        raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
-                         f"{report.note}", hint="fix the cause, then run `newsletter send` again: "
-                                                "it resumes where it stopped")
-    return report
+                    clock: Clock, options: SendOptions = SendOptions()) -> SendReport:
+    """Deliver the open issue (building it first) to every active subscriber not yet served."""
+    return IssueSend(settings, store, transport, clock, options).run()
 
 
-def _send_frozen(settings: Settings, store: Store, transport: Transport, ledger: Ledger,
-                 lock: Lock, issue, rendered, secret: str, clock, tag, total: int,
-                 progress) -> SendReport:
-    """Deliver a frozen issue to whoever the ledger has not served; complete it when
-    nobody is left."""
-    run_id = store.start_send_run(issue.id, now=clock())
-    report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
-    started = clock()
-    try:
-        _deliver(settings, transport, ledger, lock, rendered, secret, clock, tag, total,
-                 report, progress)
-    except TransportUnavailable as error:
-        report.outcome, report.note = "paused", str(error)
-    finally:
-        report.seconds = (clock() - started).total_seconds()
-    if report.outcome != "paused":
-        notes = _suppress_hard_bounces(store, report, clock())
-        left = ledger.count_remaining(tag=tag)
-        counts = ledger.counts()
-        if left == 0 and not counts.get("deferred"):
-            store.issues.complete(issue.id, now=clock())
-            report.outcome = "complete"
-        elif counts.get("deferred"):
-            notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
-                         "run the send again to retry them")
-        report.note = "; ".join(notes)
-    store.finish_send_run(run_id, report, now=clock())
-    return report
+@dataclass(frozen=True)
+class IssueSend:
+    """One send: who sends what, how, and when; `run` does it."""
+
+    settings: Settings
+    store: Store
+    transport: Transport
+    clock: Clock
+    options: SendOptions
+
+    def run(self) -> SendReport:
+        secret = self.settings.require_secret_key()
+        store, clock, tag = self.store, self.clock, self.options.tag
+        with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
+            for _ in range(FREEZE_ATTEMPTS):
+                outcome = build_next_issue(self.settings, store, now=clock(),
+                                           evergreen=self.options.evergreen)
+                if outcome.issue is None:
+                    return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+                issue = self._approved(outcome.issue)
+                with Ledger(store.engine, issue.id) as ledger:
+                    ledger.retry_deferred()
+                    total = ledger.count_remaining(tag=tag)
+                    if total == 0 and issue.status != "sending":
+                        raise NewsletterError("there are no active subscribers to send to",
+                                              hint="add some with `newsletter subscribers "
+                                                   "import FILE.csv`")
+                    if not store.issues.freeze(issue, now=clock()):
+                        continue  # the preview rebuilt it or staff held it since it was read
+                    report = self._send_frozen(issue, outcome.rendered, ledger, lock, total,
+                                               secret)
+                    break
+            else:
+                raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send "
+                                      "began", hint="run the send again")
+        if report.outcome == "paused":
+            raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
+                             f"{report.note}", hint="fix the cause, then run `newsletter send` "
+                                                    "again: it resumes where it stopped")
+        return report
+
+    def _approved(self, issue: StoredIssue) -> StoredIssue:
+        """The issue as it may be sent, approved by `approve_as` if they said so."""
+        if issue.status in ("approved", "sending"):
+            return issue
+        now = self.clock()
+        if self.options.approve_as:
+            self.store.issues.approve(issue.id, by=self.options.approve_as, now=now)
+            return self.store.issues.by_id(issue.id) or issue  # gone: freezing fails, we retry
+        if issue.status == "held":
+            raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
+                            hint="check it with `newsletter build`, then send with --approve")
+        if self.options.require_approval:
+            raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
+                            hint="approve it with `newsletter approve` or in the web preview")
+        return issue
+
+    def _send_frozen(self, issue: StoredIssue, rendered: RenderedIssue, ledger: Ledger,
+                     lock: Lock, total: int, secret: str) -> SendReport:
+        """Deliver a frozen issue to whoever the ledger has not served; complete it when
+        nobody is left."""
+        store, clock = self.store, self.clock
+        run_id = store.start_send_run(issue.id, now=clock())
+        report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
+        started = clock()
+        try:
+            self._deliver(rendered, ledger, lock, Tally(report, total, self.options.progress),
+                          secret)
+        except TransportUnavailable as error:
+            report.outcome, report.note = "paused", str(error)
+        finally:
+            report.seconds = (clock() - started).total_seconds()
+        if report.outcome != "paused":
+            notes = _suppress_hard_bounces(store, report, clock())
+            left = ledger.count_remaining(tag=self.options.tag)
+            counts = ledger.counts()
+            if left == 0 and not counts.get("deferred"):
+                store.issues.complete(issue.id, now=clock())
+                report.outcome = "complete"
+            elif counts.get("deferred"):
+                notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
+                             "run the send again to retry them")
+            report.note = "; ".join(notes)
+        store.finish_send_run(run_id, report, now=clock())
+        return report
+
+    def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
+                 secret: str) -> None:
+        """The hot loop. While the server digests one message, the next subscriber's status
+        is checked and their message filled; the ledger row of each message is committed
+        before the next message is handed over."""
+        settings, clock, report = self.settings, self.clock, tally.report
+        template = issue_message(rendered, settings, date=clock())
+        sender = settings.sender.address
+        recipients = ledger.remaining(tag=self.options.tag)
+        in_a_row = 0
+        last_beat = clock()
+
+        def prepare() -> tuple[Recipient, bytes] | None:
+            """The next subscriber still subscribed, and their message; those who left since
+            the send began are recorded as skipped on the way."""
+            for recipient in recipients:
+                if ledger.still_active(recipient.id):
+                    fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
+                    return recipient, template.fill(fields)
+                ledger.record(recipient.id, "skipped", now=clock(),
+                              error="unsubscribed mid-send")
+                report.skipped += 1
+                tally.advance()
+            return None
+
+        current = prepare()
+        while current is not None:
+            recipient, message = current
+            upcoming: list = []
+            try:
+                self.transport.send(sender, recipient.email, message,
+                                    key=f"{rendered.slug}/{recipient.id:09d}",
+                                    meanwhile=lambda: upcoming.append(prepare()))
+            except DeliveryError as error:
+                status = "failed" if error.permanent else "deferred"
+                ledger.record(recipient.id, status, now=clock(), error=str(error))
+                setattr(report, status, getattr(report, status) + 1)
+                if len(report.failures) < MAX_LISTED_FAILURES:
+                    report.failures.append((recipient.email, str(error)))
+                if error.no_such_address:
+                    report.no_such_address.append((recipient.id, recipient.email))
+                in_a_row += 1
+                if in_a_row >= settings.smtp.pause_after_failures:
+                    raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
+                                               f"(last: {recipient.email}: {error})") from None
+            else:
+                ledger.record(recipient.id, "sent", now=clock())
+                report.sent += 1
+                in_a_row = 0
+            tally.advance()
+            current = upcoming[0]
+            now = clock()
+            if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
+                lock.heartbeat()
+                last_beat = now
+
+
+@dataclass
+class Tally:
+    """The report as it fills, and the caller's progress told after each subscriber."""
+
+    report: SendReport
+    total: int
+    progress: Progress | None
+    done: int = 0
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total)
 
 
 def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> list[str]:
@@ -144,84 +260,6 @@ def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> l
         subscribers.set_status(subscriber_id, "bounced", now=now)
     return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
             "bounced: no later issue goes to them"]
-
-
-def _deliver(settings: Settings, transport: Transport, ledger: Ledger, lock: Lock, rendered,
-             secret: str, clock, tag, total: int, report: SendReport, progress) -> None:
-    """The hot loop. While the server digests one message, the next subscriber's status is
-    checked and their message filled; the ledger row of each message is committed before
-    the next message is handed over."""
-    template = issue_message(rendered, settings, date=clock())
-    sender = settings.sender.address
-    recipients = ledger.remaining(tag=tag)
-    done = in_a_row = 0
-    last_beat = clock()
-
-    def advance() -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(done, total)
-
-    def prepare() -> tuple[Recipient, bytes] | None:
-        """The next subscriber still subscribed, and their message; those who left since
-        the send began are recorded as skipped on the way."""
-        for recipient in recipients:
-            if ledger.still_active(recipient.id):
-                fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
-                return recipient, template.fill(fields)
-            ledger.record(recipient.id, "skipped", now=clock(), error="unsubscribed mid-send")
-            report.skipped += 1
-            advance()
-        return None
-
-    current = prepare()
-    while current is not None:
-        recipient, message = current
-        upcoming: list = []
-        try:
-            transport.send(sender, recipient.email, message,
-                           key=f"{rendered.slug}/{recipient.id:09d}",
-                           meanwhile=lambda: upcoming.append(prepare()))
-        except DeliveryError as error:
-            status = "failed" if error.permanent else "deferred"
-            ledger.record(recipient.id, status, now=clock(), error=str(error))
-            setattr(report, status, getattr(report, status) + 1)
-            if len(report.failures) < MAX_LISTED_FAILURES:
-                report.failures.append((recipient.email, str(error)))
-            if error.no_such_address:
-                report.no_such_address.append((recipient.id, recipient.email))
-            in_a_row += 1
-            if in_a_row >= settings.smtp.pause_after_failures:
-                raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
-                                           f"(last: {recipient.email}: {error})") from None
-        else:
-            ledger.record(recipient.id, "sent", now=clock())
-            report.sent += 1
-            in_a_row = 0
-        advance()
-        current = upcoming[0]
-        now = clock()
-        if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
-            lock.heartbeat()
-            last_beat = now
-
-
-def _check_approval(store: Store, issue, approve_as: str, require_approval: bool,
-                    now: datetime):
-    """The issue as it may be sent, approved by `approve_as` if they said so."""
-    if issue.status in ("approved", "sending"):
-        return issue
-    if approve_as:
-        store.issues.approve(issue.id, by=approve_as, now=now)
-        return store.issues.by_id(issue.id) or issue  # gone: freezing it fails, and we retry
-    if issue.status == "held":
-        raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
-                        hint="check it with `newsletter build`, then send with --approve")
-    if require_approval:
-        raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
-                        hint="approve it with `newsletter approve` or in the web preview")
-    return issue
 
 
 @dataclass(frozen=True)

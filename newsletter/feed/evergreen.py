@@ -15,12 +15,12 @@ is the least recently sent that was never mailed as a regular article.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 
 from ..common.errors import ConfigError
+from ..common.tomlfile import Table, parse_toml, read_text
 from ..common.links import normalized_link
 from ..common.model import EVERGREEN_PREFIX, Article, Image
 from ..common.text import clean_chars, one_line
@@ -35,32 +35,21 @@ class EvergreenError(ConfigError):
 
 
 def load_evergreen(path: Path) -> tuple[Article, ...]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EvergreenError(f"{path}: no such evergreen list",
-                             hint="create it, or set when_nothing_new = \"skip\"") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise EvergreenError(f"{path}: cannot read the evergreen list: {error}") from None
-    return parse_evergreen(text, path)
+    return parse_evergreen(read_text(path, what="evergreen list", error=EvergreenError,
+                                     missing_hint="create it, or set when_nothing_new = "
+                                                  "\"skip\""), path)
 
 
 def parse_evergreen(text: str, path: Path) -> tuple[Article, ...]:
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise EvergreenError(f"{path}: not valid TOML: {error}") from None
-    unknown = set(raw) - {"article"}
-    if unknown:
-        raise EvergreenError(f"{path}: {sorted(unknown)[0]} is not a key of the evergreen list",
-                             hint="write each article as an [[article]] table")
-    entries = raw.get("article", [])
+    table = Table(parse_toml(text, path, error=EvergreenError), path=path, error=EvergreenError)
+    table.only(("article",), takes="the evergreen list (each article an [[article]] table)")
+    entries = table.values.get("article", [])
     if not isinstance(entries, list) or not entries:
         raise EvergreenError(f"{path}: no [[article]] entries",
                              hint="add at least one [[article]] with title, url and summary")
     articles, links = [], set()
     for number, entry in enumerate(entries, 1):
-        article = _article(entry, f"{path}: article {number}:")
+        article = _article(entry, path, number)
         link = normalized_link(article.url)
         if link in links:
             raise EvergreenError(f"{path}: article {number}: url {article.url} is listed twice")
@@ -81,29 +70,25 @@ def choose_evergreen(articles: tuple[Article, ...], *, mailed: Collection[str],
     return min(candidates, key=lambda a: last_sent[normalized_link(a.url)], default=None)
 
 
-def _article(entry, where: str) -> Article:
+def _article(entry, path: Path, number: int) -> Article:
     if not isinstance(entry, dict):
-        raise EvergreenError(f"{where} must be a table with title, url and summary")
-    for key in entry:
-        if key not in KEYS:
-            raise EvergreenError(f"{where} {key} is not an article key",
-                                 hint=f"an article takes: {', '.join(KEYS)}")
-    minutes = entry.get("reading_minutes", 1)
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 120:
-        raise EvergreenError(f"{where} reading_minutes must be a whole number from 1 to 120, "
-                             f"not {minutes!r}")
+        raise EvergreenError(f"{path}: article {number}: must be a table with title, url and "
+                             "summary")
+    table = Table(entry, path=path, prefix=f"article {number}: ", error=EvergreenError)
+    table.only(KEYS, takes="an article")
+    minutes = table.get("reading_minutes", int, 1)
+    if not 1 <= minutes <= 120:
+        table.fail("reading_minutes", f"must be a whole number from 1 to 120, not {minutes!r}")
     values = {}
     for key, required in KEYS.items():
         if key == "reading_minutes":
             continue
-        value = entry.get(key, "")
-        if not isinstance(value, str):
-            raise EvergreenError(f"{where} {key} must be a string, not {value!r}")
+        value = table.get(key, str, "")
         value = one_line(value) if key != "summary" else clean_chars(value).strip()
         if required and not value:
-            raise EvergreenError(f"{where} {key} is missing")
+            table.fail(key, "is missing")
         if key in ("url", "image") and value and not value.startswith(("https://", "http://")):
-            raise EvergreenError(f"{where} {key} must be an absolute http(s) URL, not {value!r}")
+            table.fail(key, f"must be an absolute http(s) URL, not {value!r}")
         values[key] = value
     image = Image(values["image"], values["alt"] or values["title"]) if values["image"] else None
     return Article(id=EVERGREEN_PREFIX + normalized_link(values["url"]), title=values["title"],

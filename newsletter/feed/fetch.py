@@ -20,7 +20,7 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from ..common.errors import FeedError, FeedGone
+from ..common.errors import FeedError
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
@@ -39,6 +39,10 @@ def user_agent(website: str = "") -> str:
     except PackageNotFoundError:
         number = "dev"
     return f"{ROBOT_NAME}/{number} (blog-to-newsletter reader{'; +' + website if website else ''})"
+
+
+class FeedGone(FeedError):
+    """The server said 410 Gone: the feed is retired and will not be fetched again."""
 
 
 @dataclass(frozen=True)

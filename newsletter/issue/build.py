@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..common.errors import FeedError, FeedGone
+from ..common.errors import FeedError
 from ..common.model import Article, FeedRecord, Selection
 from ..common.settings import Settings
 from ..feed.curate import curate
-from ..feed.fetch import FetchResult, fetch, user_agent
+from ..feed.fetch import FeedGone, FetchResult, fetch, user_agent
 from ..feed.reader import BlogReading, read_blog
 from ..storage.issues import IssueContent, StoredIssue
 from ..storage.store import Store

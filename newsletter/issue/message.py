@@ -10,6 +10,7 @@ never be split or altered by the encoding, and each field is encoded for the pla
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from email import quoprimime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from html import escape
 
 from ..common.model import Recipient
@@ -115,7 +116,8 @@ def automated_message(settings: Settings, to: str, subject: str, *, text: str,
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(kind, domain=sender_domain(settings))
+    message["Message-ID"] = (f"<{kind}.{now:%Y%m%dT%H%M%S}.{secrets.token_hex(8)}"
+                             f"@{sender_domain(settings)}>")  # unique without the clock
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     if html:

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from ..common.errors import NewsletterError
-from ..common.settings import Settings
+from ..common.errors import MailError
+from ..common.settings import Settings, SmtpSettings
 from .reports import no_such_address
 
 
-class DeliveryError(Exception):
+class DeliveryError(MailError):
     """One address could not be served. `permanent`: a 5xx, do not try again.
     `no_such_address`: the server said the mailbox or domain does not exist (a hard bounce,
     RFC 3463 status 5.1.x), as opposed to a refusal for a reason of its own."""
@@ -34,7 +34,7 @@ class DeliveryError(Exception):
         self.no_such_address = no_such_address
 
 
-class TransportUnavailable(NewsletterError):
+class TransportUnavailable(MailError):
     """Nothing can be sent right now (server down, login refused): the send pauses."""
 
 
@@ -79,30 +79,25 @@ class OutboxTransport:
 
 
 class SmtpTransport:
-    def __init__(self, *, host: str, port: int, security: str, username: str = "",
-                 password: str = "", timeout: float = 30.0, rate_per_second: float = 0.0,
-                 retries: int = 3, retry_wait: float = 2.0,
+    """`server`: the [smtp] settings (host, port, security, login, timeout, rate, retries);
+    `sleep` and `monotonic` are there so tests can run the waits without waiting."""
+
+    def __init__(self, server: SmtpSettings, *, password: str = "",
                  sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic):
-        self.host, self.port, self.security = host, port, security
-        self.username, self.password, self.timeout = username, password, timeout
-        self.interval = 1.0 / rate_per_second if rate_per_second > 0 else 0.0
-        self.retries, self.retry_wait = retries, retry_wait
-        self.sleep, self.clock = sleep, clock
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.server, self.password = server, password
+        self.interval = 1.0 / server.rate_per_second if server.rate_per_second > 0 else 0.0
+        self.sleep, self.monotonic = sleep, monotonic
         self._smtp: smtplib.SMTP | None = None
         self._next_slot = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> SmtpTransport:
-        smtp = settings.smtp
-        return cls(host=smtp.host, port=smtp.port, security=smtp.security,
-                   username=smtp.username, password=settings.secrets.smtp_password,
-                   timeout=smtp.timeout_seconds, rate_per_second=smtp.rate_per_second,
-                   retries=smtp.retries, retry_wait=smtp.retry_wait_seconds, **overrides)
+        return cls(settings.smtp, password=settings.secrets.smtp_password, **overrides)
 
     @property
     def where(self) -> str:
-        return f"{self.host}:{self.port}"
+        return f"{self.server.host}:{self.server.port}"
 
     def send(self, sender: str, recipient: str, message: bytes, *, key: str,
              meanwhile: Meanwhile = None) -> None:
@@ -115,7 +110,7 @@ class SmtpTransport:
 
     def _send_with_retries(self, sender: str, recipient: str, data: bytes,
                            meanwhile: Callable[[], None]) -> None:
-        for attempt in range(self.retries + 1):
+        for attempt in range(self.server.retries + 1):
             try:
                 self._transaction(self._connection(), sender, recipient, data, meanwhile)
                 return
@@ -130,9 +125,9 @@ class SmtpTransport:
             except smtplib.SMTPResponseException as error:
                 self._drop()
                 failure = _reply_error(error.smtp_code, error.smtp_error)
-            if failure.permanent or attempt == self.retries:
+            if failure.permanent or attempt == self.server.retries:
                 raise failure
-            self.sleep(self.retry_wait * 2 ** attempt)
+            self.sleep(self.server.retry_wait_seconds * 2 ** attempt)
 
     def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes,
                      meanwhile: Callable[[], None]) -> None:
@@ -171,33 +166,34 @@ class SmtpTransport:
         """The open connection, or a new one; a server we cannot reach at all is fatal."""
         if self._smtp is not None:
             return self._smtp
-        for attempt in range(self.retries + 1):
+        for attempt in range(self.server.retries + 1):
             try:
                 self._smtp = self._connect()
                 return self._smtp
             except smtplib.SMTPAuthenticationError as error:
                 raise TransportUnavailable(
-                    f"the SMTP server {self.where} refused the login for {self.username!r}: "
+                    f"the SMTP server {self.where} refused the login for {self.server.username!r}: "
                     f"{error.smtp_code} {_text(error.smtp_error)}",
                     hint="check smtp.username and NEWSLETTER_SMTP_PASSWORD") from None
             except (smtplib.SMTPException, OSError) as error:
                 last = error
-                if attempt < self.retries:
-                    self.sleep(self.retry_wait * 2 ** attempt)
+                if attempt < self.server.retries:
+                    self.sleep(self.server.retry_wait_seconds * 2 ** attempt)
         raise TransportUnavailable(f"cannot reach the SMTP server {self.where}: {_describe(last)}",
                                    hint="check smtp.host, smtp.port and smtp.security; the send "
                                         "resumes where it stopped when you run it again")
 
     def _connect(self) -> smtplib.SMTP:
-        if self.security == "ssl":
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+        server = self.server
+        if server.security == "ssl":
+            smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout_seconds,
                                     context=ssl.create_default_context())
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            if self.security == "starttls":
+            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout_seconds)
+            if server.security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
-        if self.username:
-            smtp.login(self.username, self.password)
+        if server.username:
+            smtp.login(server.username, self.password)
         return smtp
 
     def _drop(self) -> None:
@@ -211,7 +207,7 @@ class SmtpTransport:
     def _wait_for_slot(self) -> None:
         if not self.interval:
             return
-        now = self.clock()
+        now = self.monotonic()
         if now < self._next_slot:
             self.sleep(self._next_slot - now)
             now = self._next_slot

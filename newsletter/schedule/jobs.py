@@ -14,13 +14,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..common.clock import utc_now
 from ..common.errors import NewsletterError, NotFound
 from ..common.settings import Settings, load_settings
 from ..delivery.alerts import check_feed_health, notify_staff
-from ..delivery.sending import IssueHeld, send_next_issue
+from ..delivery.sending import IssueHeld, SendOptions, send_next_issue
 from ..feed.evergreen import choose_evergreen, load_evergreen
 from ..feed.health import Notice
 from ..issue.build import build_next_issue
@@ -34,10 +35,6 @@ from .schedules import Schedule, read_schedule
 
 JOB_FUNCTION = "newsletter.schedule.jobs:run_schedule"
 log = logging.getLogger("newsletter.scheduler")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -61,19 +58,19 @@ def run_schedule(key: str, config: str, workdir: str) -> str:
         log.error("%s: cannot run: %s", key, error)
         return "failed"
     runs = RunLog(store.engine)
-    run_id = runs.start(key, now=utcnow())
+    run_id = runs.start(key, now=utc_now())
     transport = transport_for(settings)
     result = Result("error", note="a bug stopped the run; see the traceback in the log")
     try:
         result = _attempt(settings, store, transport, schedule)
     finally:
-        runs.finish(run_id, result.outcome, now=utcnow(), slug=result.slug,
+        runs.finish(run_id, result.outcome, now=utc_now(), slug=result.slug,
                     note=result.note or None)
         (log.error if result.outcome in ("failed", "error") else log.info)(
             "%s: %s%s%s", key, result.outcome, f" issue {result.slug}" if result.slug else "",
             f": {result.note}" if result.note else "")
         if schedule.action == "send":
-            check_feed_health(settings, store, transport, now=utcnow())
+            check_feed_health(settings, store, transport, now=utc_now())
         transport.close()
         store.engine.dispose()
     return result.outcome
@@ -83,7 +80,7 @@ def handle_missed_run(key: str, config: str, workdir: str, slot: datetime) -> st
     """A slot passed more than the grace time ago (the scheduler was down): nothing is sent;
     the issue it would have sent is built and held for staff, and they are told."""
     settings, schedule = load_schedule(key, config, workdir)
-    now = utcnow()
+    now = utc_now()
     missed = (f"missed its {slot.astimezone(schedule.zone):%A %H:%M} slot by "
               f"{duration(now - slot)}")
     store = Store.open(settings.database_url)
@@ -118,7 +115,7 @@ def handle_missed_run(key: str, config: str, workdir: str, slot: datetime) -> st
         RunLog(store.engine).record(key, "missed", now=now, slot=slot, slug=slug, note=note)
         log.warning("%s: missed: %s", key, note)
         if schedule.action == "send":
-            check_feed_health(settings, store, transport, now=utcnow())
+            check_feed_health(settings, store, transport, now=utc_now())
     finally:
         transport.close()
         store.engine.dispose()
@@ -163,9 +160,10 @@ def _attempt(settings: Settings, store: Store, transport: Transport,
 
 def _send(settings: Settings, store: Store, transport: Transport,
           schedule: Schedule) -> Result:
-    report = send_next_issue(_settings_for(settings, schedule), store, transport, clock=utcnow,
-                             require_approval=schedule.requires_approval, tag=schedule.tag,
-                             evergreen=_evergreen_picker(store, schedule))
+    report = send_next_issue(_settings_for(settings, schedule), store, transport, clock=utc_now,
+                             options=SendOptions(require_approval=schedule.requires_approval,
+                                                 tag=schedule.tag,
+                                                 evergreen=_evergreen_picker(store, schedule)))
     if report.outcome == "nothing new":
         return Result("nothing new", note=report.note)
     note = (f"{report.sent} sent, {report.failed} failed, {report.skipped} skipped, "
@@ -183,7 +181,7 @@ def _held(settings: Settings, store: Store, transport: Transport, schedule: Sche
         f"{f' ({issue.subject})' if issue else ''}: {error}.\n\n"
         "Check it with `newsletter build` (or in the web preview), then approve it with "
         "`newsletter approve`: the schedule sends it at its next run. To send it now, run "
-        "`newsletter send --approve`.\n"), now=utcnow())
+        "`newsletter send --approve`.\n"), now=utc_now())
     return Result("held", slug, str(error))
 
 

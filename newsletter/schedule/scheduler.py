@@ -35,12 +35,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..common.clock import utc_now
 from ..common.errors import NewsletterError
 from ..common.settings import Settings
 from ..storage.lock import Lock
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .jobs import JOB_FUNCTION, handle_missed_run, job_args, utcnow
+from .jobs import JOB_FUNCTION, handle_missed_run, job_args
 from .schedules import JOB_ID_PREFIX, Schedule
 
 JOB_TABLE = "apscheduler_jobs"
@@ -57,7 +58,7 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
     LockHeld if a scheduler already runs, and what `read_schedules` raises."""
     schedules = read_schedules()
     store = Store.open(settings.database_url)
-    lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=utcnow,
+    lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=utc_now,
                 busy_hint="only one scheduler may run per database; stop the other one "
                           "first (e.g. systemctl stop newsletter-scheduler)")
     lock.acquire()
@@ -129,7 +130,7 @@ def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
                         schedules: list[Schedule], args: list[str]) -> None:
     """A scheduler killed mid-send left its run "running": that send resumes now, not at
     the next slot a week later (the ledger makes sure nobody gets it twice)."""
-    keys = RunLog(store.engine).interrupted(now=utcnow())
+    keys = RunLog(store.engine).interrupted(now=utc_now())
     issue = store.issues.open()
     if not keys or issue is None or issue.status != "sending":
         return
@@ -141,7 +142,7 @@ def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
         return
     log.warning("%s: the send of issue %s was interrupted (its process died); resuming it",
                 key, issue.slug)
-    scheduler.add_job(JOB_FUNCTION, DateTrigger(run_date=utcnow()), args=[key, *args],
+    scheduler.add_job(JOB_FUNCTION, DateTrigger(run_date=utc_now()), args=[key, *args],
                       id=f"resume:{key}", name=f"resume {key}", jobstore="once",
                       replace_existing=True)
 

@@ -9,7 +9,6 @@ plain function of its arguments. Every trigger gets an explicit `ZoneInfo`: a sc
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from ..audience.addresses import InvalidValue, parse_tags
 from ..common.errors import ConfigError
+from ..common.tomlfile import Table, parse_toml, read_text
 from ..common.text import one_line
 from ..feed.evergreen import EvergreenError, load_evergreen
 
@@ -146,10 +146,7 @@ def _one_audience(schedules: list[Schedule], errors: list[ScheduleError]
 
 def read_schedule(path: Path, *, default_timezone: str, base_dir: Path) -> Schedule:
     """The schedule in `path`, with its evergreen list (if any) checked too."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScheduleError(f"{path}: cannot read the schedule: {error}") from None
+    text = read_text(path, what="schedule", error=ScheduleError)
     schedule = parse_schedule(text, path, default_timezone=default_timezone, base_dir=base_dir)
     if schedule.evergreen_path is not None:
         try:
@@ -163,56 +160,47 @@ def parse_schedule(text: str, path: Path, *, default_timezone: str,
                    base_dir: Path) -> Schedule:
     """A `Schedule` from the text of `path`. Relative paths in it (evergreen_file, folder)
     are relative to `base_dir`, the config file's folder, like every path in the config."""
-
-    def fail(key: str, why: str, hint: str = ""):
-        raise ScheduleError(f"{path}: {key} {why}", hint=hint)
-
     if not _FILE_NAME.fullmatch(path.stem):
-        fail("the file name", "may only have letters, digits, '-' and '_' before .toml")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ScheduleError(f"{path}: not valid TOML: {error}") from None
-    for key in raw:
-        if key not in KEYS:
-            fail(key, "is not a schedule key", hint=f"a schedule takes: {', '.join(KEYS)}")
+        raise ScheduleError(f"{path}: the file name may only have letters, digits, '-' and "
+                            "'_' before .toml")
+    raw = parse_toml(text, path, error=ScheduleError)
+    table = Table(raw, path=path, error=ScheduleError)
+    fail = table.fail
+    table.only(KEYS, takes="a schedule")
     for key in ("action", "cron"):
         if key not in raw:
             fail(key, "is missing", hint='e.g. action = "send" and '
                                          'cron = { day_of_week = "mon", hour = 9, minute = 0 }')
-    action = _string(raw, "action", fail)
+    action = table.get("action", str)
     if action not in ACTIONS:
         fail("action", f"must be one of {', '.join(ACTIONS)}, not {action!r}")
     for key in SEND_ONLY if action != "send" else SOCIAL_ONLY:
         if key in raw:
             fail(key, f"does not apply to a {action} schedule")
-    name = one_line(_string(raw, "name", fail, default=path.stem)) or path.stem
-    timezone = _string(raw, "timezone", fail, default=default_timezone)
+    name = one_line(table.get("name", str, path.stem)) or path.stem
+    timezone = table.get("timezone", str, default_timezone)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail("timezone", f"is not a known time zone: {timezone!r} "
                          "(use a name like America/Chicago)")
     cron = _cron(raw["cron"], ZoneInfo(timezone), fail)
-    tag = _audience(_string(raw, "audience", fail, default="everyone"), fail)
-    requires_approval = raw.get("requires_approval", False)
-    if not isinstance(requires_approval, bool):
-        fail("requires_approval", f"must be true or false, not {requires_approval!r}")
-    when_nothing_new = _string(raw, "when_nothing_new", fail, default="skip")
+    tag = _audience(table.get("audience", str, "everyone"), fail)
+    requires_approval = table.get("requires_approval", bool, False)
+    when_nothing_new = table.get("when_nothing_new", str, "skip")
     if when_nothing_new not in WHEN_NOTHING_NEW:
         fail("when_nothing_new", f"must be skip or evergreen, not {when_nothing_new!r}")
-    evergreen_file = _string(raw, "evergreen_file", fail, default="")
+    evergreen_file = table.get("evergreen_file", str, "")
     if when_nothing_new == "evergreen" and not evergreen_file:
         fail("evergreen_file", "is missing: when_nothing_new = \"evergreen\" needs the list "
                                "of evergreen articles, e.g. evergreen_file = "
                                "\"schedules/evergreen.toml\"")
     if evergreen_file and when_nothing_new != "evergreen":
         fail("evergreen_file", "is only used with when_nothing_new = \"evergreen\"")
-    cap = raw.get("articles_per_issue")
-    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int)
-                            or not 1 <= cap <= 50):
+    cap = table.get("articles_per_issue", int, None)
+    if cap is not None and not 1 <= cap <= 50:
         fail("articles_per_issue", f"must be a whole number between 1 and 50, not {cap!r}")
-    folder = _string(raw, "folder", fail, default="social")
+    folder = table.get("folder", str, "social")
     if not folder.strip():
         fail("folder", "must name a folder")
     return Schedule(key=path.stem, name=name, path=path, action=action, cron=cron,
@@ -221,13 +209,6 @@ def parse_schedule(text: str, path: Path, *, default_timezone: str,
                     evergreen_path=(base_dir / evergreen_file).resolve() if evergreen_file
                     else None,
                     articles_per_issue=cap, folder=folder)
-
-
-def _string(raw: dict, key: str, fail, default: str | None = None) -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str):
-        fail(key, f"must be a string, not {type(value).__name__} {value!r}")
-    return value
 
 
 def _cron(value, zone: ZoneInfo, fail) -> tuple[tuple[str, str], ...]:

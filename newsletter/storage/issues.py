@@ -13,7 +13,7 @@ deciding at once cannot both win.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -27,26 +27,6 @@ WAITING_STATUSES = ("draft", "held", "approved")
 """Open and not yet frozen by a send: staff may still approve or hold it."""
 
 _T = db.issues
-
-
-@dataclass(frozen=True)
-class StoredIssue:
-    id: int
-    slug: str
-    status: str
-    articles: tuple[Article, ...]
-    subject: str
-    preheader: str
-    subject_override: str
-    preheader_override: str
-    html: str
-    text: str
-    warnings: tuple[str, ...]
-    held_reason: str | None
-    created_at: datetime
-    approved_by: str | None
-    approved_at: datetime | None
-    sent_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -64,9 +44,23 @@ class IssueContent:
     warnings: tuple[str, ...]
 
     def values(self) -> dict:
-        return {**{k: getattr(self, k) for k in self.__dataclass_fields__},
+        """The columns of this content, as the table stores them."""
+        return {**{f.name: getattr(self, f.name) for f in fields(IssueContent)},
                 "articles": [article_to_json(a) for a in self.articles],
                 "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class StoredIssue(IssueContent):
+    """An issue as stored: its content, and where it is in its life."""
+
+    id: int
+    status: str
+    held_reason: str | None
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+    sent_at: datetime | None
 
 
 class Issues:

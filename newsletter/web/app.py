@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timezone
 
 import jinja2
 from flask import Flask, render_template
@@ -16,21 +15,18 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..audience.subscribers import Subscribers
+from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
 from ..common.settings import Settings
 from ..common.templates import templates_dir
 from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
 from . import public, security, staff
-from .context import Clock, Context
+from .context import Context
 from .ratelimit import SlidingWindow
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
 """A CSV of 50,000 patients is about 3 MB."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def create_app(settings: Settings, *, store: Store | None = None,

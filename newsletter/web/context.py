@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from flask import current_app
 
 from ..audience.subscribers import Subscribers
+from ..common.clock import Clock
 from ..common.settings import Settings
 from ..mail.transport import Transport
 from ..storage.store import Store
 from .ratelimit import SlidingWindow
-
-Clock = Callable[[], datetime]
-
 
 @dataclass
 class Context:

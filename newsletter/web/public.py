@@ -13,7 +13,6 @@ from ..audience.addresses import InvalidValue
 from ..common.errors import NewsletterError
 from ..common.tokens import subscriber_of
 from ..issue.archive import web_page
-from ..mail.transport import DeliveryError
 from .context import context
 from .security import EMAIL_POLICY, is_one_click
 
@@ -68,7 +67,7 @@ def subscribe():
     if subscriber is not None and ctx.per_address.allow(subscriber.email):
         try:
             _send_confirmation(subscriber)
-        except (DeliveryError, NewsletterError):
+        except NewsletterError:
             return _subscribe_page(email, name, "We could not send the confirmation email "
                                                 "just now. Please try again later."), 503
     return _subscribe_page(sent=True)

@@ -3,6 +3,7 @@
 import pytest
 
 from newsletter.audience.addresses import InvalidValue, clean_name, normalize_address, parse_tags
+from newsletter.common.errors import SubscriberError
 
 
 @pytest.mark.parametrize("raw, normalized", [
@@ -41,7 +42,7 @@ def test_invalid_addresses_say_why(raw, reason):
     with pytest.raises(InvalidValue) as error:
         normalize_address(raw)
     assert reason in str(error.value)
-    assert isinstance(error.value, ValueError)
+    assert isinstance(error.value, SubscriberError)  # a user's mistake: one line, no traceback
 
 
 def test_the_same_person_in_any_case_is_one_address():

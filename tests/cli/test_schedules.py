@@ -25,7 +25,7 @@ def test_check_says_ok_per_file_and_one_line_per_mistake(tmp_path):
     assert errors == [
         f"error: {tmp_path}/schedules/list.toml: evergreen_file {tmp_path}/missing.toml: "
         "no such evergreen list",
-        f"error: {tmp_path}/schedules/typo.toml: requires_aproval is not a schedule key"]
+        f"error: {tmp_path}/schedules/typo.toml: requires_aproval is not a known key"]
     assert "Traceback" not in result.stderr
 
 

@@ -49,7 +49,7 @@ def test_an_http_feed_is_left_alone(tmp_path):
 
 
 @pytest.mark.parametrize("text, words", [
-    ('[clinic]\nnmae = "x"\n', ["clinic.nmae", "unknown key"]),
+    ('[clinic]\nnmae = "x"\n', ["clinic.nmae", "is not a known key"]),
     ('[clinc]\nname = "x"\n', ["[clinc]", "unknown section"]),
     ('[issue]\narticles_per_issue = "six"\n', ["issue.articles_per_issue", "whole number"]),
     ('[issue]\narticles_per_issue = true\n', ["issue.articles_per_issue", "whole number"]),

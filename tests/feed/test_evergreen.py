@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.common.links import normalized_link
-from newsletter.delivery.sending import send_next_issue
+from newsletter.delivery.sending import SendOptions, send_next_issue
 from newsletter.feed.evergreen import (EvergreenError, choose_evergreen,
                                        load_evergreen, parse_evergreen)
 from newsletter.issue.build import build_next_issue
@@ -51,8 +51,8 @@ def test_the_least_recently_sent_is_chosen_and_never_one_mailed_as_a_regular_art
 
 @pytest.mark.parametrize("text, words", [
     ("", ["no [[article]] entries"]),
-    ('title = "x"\n', ["title is not a key"]),
-    (entry(1, colour="red"), ["article 1:", "colour is not an article key"]),
+    ('title = "x"\n', ["title is not a known key"]),
+    (entry(1, colour="red"), ["article 1:", "colour is not a known key"]),
     (entry(1) + '[[article]]\ntitle = "x"\nurl = "https://c.example/x"\n', ["article 2:", "summary is missing"]),
     (entry(1, url="/blog/x"), ["article 1:", "url", "absolute"]),
     (entry(1, image="data:image/png;base64,xx"), ["article 1:", "image", "absolute"]),
@@ -77,8 +77,8 @@ def test_weeks_with_nothing_new_rotate_through_the_list(tmp_path):
         moment = T0 + timedelta(days=7 * n)
         return send_next_issue(
             settings, store, OutboxTransport(tmp_path / "outbox"), clock=lambda: moment,
-            evergreen=lambda: choose_evergreen(listed, mailed=store.mailed_links(),
-                                               last_sent=store.evergreen_last_sent()))
+            options=SendOptions(evergreen=lambda: choose_evergreen(
+                listed, mailed=store.mailed_links(), last_sent=store.evergreen_last_sent())))
 
     assert week(0).subject.startswith("Article number 1")  # the feed's own article first
     subjects = [week(n).subject for n in (1, 2, 3)]

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsletter.common.errors import FeedError, FeedGone
+from newsletter.common.errors import FeedError
+from newsletter.feed.fetch import FeedGone
 from newsletter.feed.fetch import FetchResult, fetch
 
 from ..httpserver import FeedServer

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from newsletter.common.errors import NotFound
-from newsletter.delivery.sending import IssueHeld, send_next_issue
+from newsletter.delivery.sending import IssueHeld, SendOptions, send_next_issue
 from newsletter.issue.approval import IssueChanged, approve, hold
 from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport
@@ -23,7 +23,7 @@ def clinic(tmp_path):
 
 def send(settings, store, **kwargs):
     return send_next_issue(settings, store, OutboxTransport(settings.path("outbox")),
-                           clock=now, **kwargs)
+                           clock=now, options=SendOptions(**kwargs))
 
 
 def test_approval_lets_a_schedule_that_needs_it_send(clinic):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.common.errors import FeedError, FeedGone
+from newsletter.common.errors import FeedError
+from newsletter.feed.fetch import FeedGone
 from newsletter.common.settings import Settings
 from newsletter.feed.fetch import fetch
 from newsletter.issue.build import build_next_issue

@@ -1,7 +1,10 @@
 """The SMTP transport on its own, against a real aiosmtpd server."""
 
+import time
+
 import pytest
 
+from newsletter.common.settings import SmtpSettings
 from newsletter.mail.transport import DeliveryError, SmtpTransport, TransportUnavailable
 
 from ..smtpserver import free_port
@@ -9,9 +12,10 @@ from ..smtpserver import free_port
 MESSAGE = b"From: a@clinic.example\r\nSubject: dots\r\n\r\nfirst\r\n.a line that starts with a dot\r\n.\r\nlast\r\n"
 
 
-def transport(port, **options):
-    return SmtpTransport(host="127.0.0.1", port=port, security="none", retry_wait=0.01,
-                         **options)
+def transport(port, *, sleep=time.sleep, monotonic=time.monotonic, **server):
+    return SmtpTransport(SmtpSettings(host="127.0.0.1", port=port, security="none",
+                                      retry_wait_seconds=0.01, **server),
+                         sleep=sleep, monotonic=monotonic)
 
 
 def test_lines_that_start_with_a_dot_arrive_intact(smtp):
@@ -52,7 +56,7 @@ def test_meanwhile_runs_even_when_the_server_is_unreachable():
 def test_the_rate_limit_spaces_messages_out(smtp):
     clock = [0.0]
     waits = []
-    sender = transport(smtp.port, rate_per_second=4, clock=lambda: clock[0],
+    sender = transport(smtp.port, rate_per_second=4, monotonic=lambda: clock[0],
                        sleep=lambda seconds: (waits.append(seconds), clock.__setitem__(0, clock[0] + seconds)))
     for _ in range(3):
         sender.send("a@clinic.example", "b@mail.example", MESSAGE, key="k")

@@ -14,7 +14,8 @@ import pytest
 from newsletter.common.settings import load_settings
 from newsletter.issue.approval import approve
 from newsletter.issue.build import build_next_issue
-from newsletter.schedule.jobs import duration, handle_missed_run, job_args, run_schedule, utcnow
+from newsletter.common.clock import utc_now as utcnow
+from newsletter.schedule.jobs import duration, handle_missed_run, job_args, run_schedule
 from newsletter.storage.lock import Lock
 from newsletter.storage.run_log import RunLog
 

@@ -79,7 +79,7 @@ def test_defaults_and_every_field():
 @pytest.mark.parametrize("text, words", [
     ('action = "send"\n', ["cron", "is missing"]),
     ('cron = { hour = 9, minute = 0 }\n', ["action", "is missing"]),
-    (WEEKLY + 'colour = "blue"\n', ["colour", "not a schedule key"]),
+    (WEEKLY + 'colour = "blue"\n', ["colour", "is not a known key"]),
     ('action = "mail"\ncron = { hour = 9, minute = 0 }\n', ["action", "send, social", "'mail'"]),
     ('action = "send"\ncron = "0 9 * * mon"\n', ["cron", "not a crontab string"]),
     ('action = "send"\ncron = { hour = 9 }\n', ["cron.minute", "is missing"]),

@@ -7,14 +7,14 @@ import dataclasses
 import pytest
 from sqlalchemy import func, select
 
-from newsletter.delivery.sending import IssueHeld, send_next_issue
+from newsletter.delivery.sending import IssueHeld, SendOptions, send_next_issue
 from newsletter.issue.approval import fingerprint
 from newsletter.issue.preview import images_without_alt, pin_color_scheme, preview_of
 from newsletter.mail.transport import transport_for
 from newsletter.social.counting import PLATFORMS
 from newsletter.storage import db
 
-from ..helpers import item
+from ..helpers import item, rss
 from ..web_setup import add_person, csrf_of, form_token, make_site
 
 
@@ -95,6 +95,11 @@ def test_feed_warnings_and_the_flood_guard_are_shown(tmp_path):
     site = make_site(tmp_path, items=items, flood=2)
     html = site.client.get("/staff/").text
     assert "first run:" in html
+    assert "flood guard" not in html, "never on a first run"
+    site.store.issues.complete(site.store.issues.open().id, now=site.clock())
+    newer = [item(n, 20 + n - 10) for n in range(10, 14)]  # 4 new at once, more than 2
+    (tmp_path / "feed.xml").write_bytes(rss(newer + items))
+    html = site.client.get("/staff/").text
     assert "flood guard" in html and "it is not sent until someone approves it" in html
     assert '<span class="status status-held">held</span>' in html
 
@@ -148,7 +153,7 @@ def test_approval_records_who_and_when_and_a_schedule_waits_for_it(site):
     add_person(site, "ana@mail.example")
     with pytest.raises(IssueHeld):
         send_next_issue(site.settings, site.store, transport_for(site.settings),
-                        clock=site.clock, require_approval=True)
+                        clock=site.clock, options=SendOptions(require_approval=True))
     nameless = post(site, "/staff/approve", issue=fingerprint(issue), name="  ")
     assert "say who you are" in nameless.text and open_issue(site).status == "draft"
     page = post(site, "/staff/approve", issue=fingerprint(issue), name="Dr. Lee")
@@ -157,7 +162,7 @@ def test_approval_records_who_and_when_and_a_schedule_waits_for_it(site):
         "approved", "Dr. Lee", site.clock())
     assert "Approved by <strong>Dr. Lee</strong> on 2026-11-25 09:00 CST" in page.text
     report = send_next_issue(site.settings, site.store, transport_for(site.settings),
-                             clock=site.clock, require_approval=True)
+                             clock=site.clock, options=SendOptions(require_approval=True))
     assert (report.outcome, report.sent) == ("complete", 1)
 
 

@@ -1,0 +1,92 @@
+"""One way to read a TOML file a person wrote (the config, a schedule, the evergreen list):
+read it, decode it, then take its tables key by key. Every mistake is one error that names
+the file and the key, and says what was expected."""
+
+from __future__ import annotations
+
+import tomllib
+import types
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NoReturn
+
+from .errors import ConfigError
+
+MISSING = object()
+_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number",
+               bool: "true or false", dict: "a table"}
+
+
+def read_toml(path: Path, *, what: str, error: type[ConfigError] = ConfigError,
+              missing_hint: str = "") -> dict:
+    """The tables of the file at `path`, which a message calls "the `what`"."""
+    return parse_toml(read_text(path, what=what, error=error, missing_hint=missing_hint),
+                      path, error=error)
+
+
+def read_text(path: Path, *, what: str, error: type[ConfigError] = ConfigError,
+              missing_hint: str = "") -> str:
+    """The UTF-8 text of the file at `path`, or one error saying why it cannot be read."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}", hint=missing_hint) from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read the {what}: {problem}") from None
+
+
+def parse_toml(text: str, path: Path | str, *, error: type[ConfigError] = ConfigError) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: not valid TOML: {problem}") from None
+
+
+class Table:
+    """One table of a file, read by key and type. `prefix` names where the table is in the
+    file ("clinic.", "article 2: "), so each message points at the very key."""
+
+    def __init__(self, values: dict, *, path: Path | str, prefix: str = "",
+                 error: type[ConfigError] = ConfigError):
+        self.values, self.path, self.prefix, self.error = values, path, prefix, error
+
+    def fail(self, key: str, why: str, hint: str = "") -> NoReturn:
+        raise self.error(f"{self.path}: {self.prefix}{key} {why}", hint=hint)
+
+    def only(self, known: Iterable[str], *, takes: str) -> None:
+        """Every key is one of `known`: a typo is an error, never silently ignored."""
+        known = tuple(known)
+        for key in self.values:
+            if key not in known:
+                self.fail(key, "is not a known key", hint=f"{takes} takes: {', '.join(known)}")
+
+    def get(self, key: str, kind, default=MISSING):
+        """The value of `key`, which must be of type `kind` (str, int, float, bool, dict, a
+        union of them); `default` when absent, else absent is an error. An int is a float
+        here, and true is never a number."""
+        if key not in self.values:
+            if default is MISSING:
+                self.fail(key, "is missing")
+            return default
+        value = self.values[key]
+        if not _has_type(value, kind):
+            self.fail(key, f"must be {type_name(kind)}, not {type(value).__name__} {value!r}")
+        return float(value) if kind is float else value
+
+
+def type_name(kind) -> str:
+    if isinstance(kind, types.UnionType):
+        return " or ".join(type_name(option) for option in typing.get_args(kind)
+                           if option is not type(None))
+    return _TYPE_NAMES.get(kind, getattr(kind, "__name__", str(kind)))
+
+
+def _has_type(value, kind) -> bool:
+    if isinstance(kind, types.UnionType):
+        return any(_has_type(value, option) for option in typing.get_args(kind))
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
