@@ -40,8 +40,9 @@ _AD_LABEL = re.compile(r"^(annons|anzeige|advertisement|werbung|sponsored|public
                        r"reklama|реклама|publicité)\b", re.I)
 _SHARE = re.compile(r"share this|teilen|compartir|connect with us|follow us", re.I)
 _FILE_NAME = re.compile(r"^[\w.-]*\d[\w.-]*$|\.(jpe?g|png|gif|webp)$", re.I)
-_SMALL_URL = re.compile(r"[?&](s|w|width)=(\d{1,2}|1\d\d)(&|$)|/s\d{2,3}(-c)?/|-\d{2,3}x\d{2,3}\.|"
-                        r"gravatar|avatar", re.I)
+_NOT_THE_POSTS = re.compile(r"gravatar|avatar|/~ff/|feedburner|pheedo|facebook\.gif|share|"
+                            r"emoji|[?&](s|w|width)=(\d{1,2}|1[0-4]\d)(&|$)|/s\d{2}(-[a-z0-9-]*)?/|"
+                            r"-1[0-4]\dx1[0-4]\d\.", re.I)
 _MOJIBAKE = re.compile(r"â€|Ã[\x80-\xbf¡-¿]")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _CMS_DEFAULTS = {"uncategorized", "uncategorised", "allgemein", "sin categoría", "general",
@@ -52,6 +53,8 @@ def quirks(article) -> list[str]:
     """What a subscriber would find wrong in this article, as short labels."""
     found = []
     summary, image = article.summary, article.image
+    if re.match(r"(protected|private):", article.title, re.I):
+        found.append("protected-post")
     if _FOOTER.search(summary):
         found.append("footer")
     if summary[:1].islower():
@@ -73,8 +76,8 @@ def quirks(article) -> list[str]:
     if "feedproxy.google.com" in article.url or "/~r/" in article.url:
         found.append("feedproxy")
     if image:
-        if _SMALL_URL.search(image.url) or (image.width and image.width < 200):
-            found.append("small-or-avatar-image")
+        if _NOT_THE_POSTS.search(image.url):
+            found.append("avatar-button-or-thumbnail-image")
         if _FILE_NAME.search(image.alt) and " " not in image.alt:
             found.append("file-name-alt")
     for category in article.categories:

@@ -312,8 +312,11 @@ def article_from_page(root, body: bytes, page_url: str, *, summary_chars: int,
               or _hentry_text(hentry, "p-author", "author") or metas.get("author", "")
               or (entry.author if entry else ""))
     text = _text(data.get("articleBody")) or _hentry_content(hentry) or main_text(body, page_url)
+    declared = bool(data) or metas.get("og:type", "").lower() == "article"
     teaser = (_plain(data.get("description")) or _plain(metas.get("og:description"))
-              or _plain(metas.get("description")) or (entry.teaser if entry else ""))
+              # a plain meta description is often the whole site's tagline, not the post's
+              or (_plain(metas.get("description")) if declared else "")
+              or (entry.teaser if entry else ""))
     candidates = _page_images(root, data, metas, page_url)
     if entry and entry.image:
         candidates.append(entry.image)
