@@ -47,6 +47,12 @@ _PROMPT = re.compile(
     r"subscribe( to our newsletter)?|sign up( for our newsletter)?)\s*[:.!]?$", re.I)
 
 
+_PLATFORM_CLASS = re.compile(r"\b(more-link|read-more|readmore|feedflare|sharedaddy|"
+                             r"share-?buttons?|jp-relatedposts|addtoany|social-share|"
+                             r"wp-block-buttons)\b", re.I)
+_FEED_ADS = re.compile(r"/~f[fa]/|feedads")
+
+
 def is_boilerplate_line(line: str) -> bool:
     """A whole line of text that a platform added: a footer, a read-more link, a share or
     follow prompt, an ad label standing alone."""
@@ -70,13 +76,11 @@ def strip_boilerplate(root, *, article_url: str) -> None:
     for element in list(root.iter()):
         if not isinstance(element.tag, str) or element.getparent() is None:
             continue
-        classes = (element.get("class") or "").lower()
-        if re.search(r"\b(more-link|read-more|readmore|feedflare|sharedaddy|share-?buttons?|"
-                     r"jp-relatedposts|addtoany|social-share|wp-block-buttons)\b", classes):
+        classes = element.get("class")
+        if classes and _PLATFORM_CLASS.search(classes):
             _drop(element)
-        elif element.tag == "a" and _READ_MORE.match(element.text_content() or ""):
-            _drop(element)
-        elif element.tag == "a" and re.search(r"/~f[fa]/|feedads", element.get("href", "")):
+        elif element.tag == "a" and (_READ_MORE.match(element.text_content() or "")
+                                     or _FEED_ADS.search(element.get("href", ""))):
             _drop(element)
     paragraphs = [p for p in root.iter("p", "div") if p.getparent() is not None]
     for paragraph in reversed(paragraphs[-3:]):

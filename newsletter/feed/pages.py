@@ -223,18 +223,17 @@ def _cards(root, page_url: str) -> list:
     """Repeated blocks that each link one article: for every link to an article of the
     site, the largest ancestor that links no other article."""
     body = root.find("body") if root.find("body") is not None else root
-    links = [a for a in body.iter("a")
-             if _article_link(a.get("href"), page_url) and not _in_chrome(a)]
+    linked = {a: _article_link(a.get("href"), page_url) for a in body.iter("a")}
     cards, taken = [], set()
-    for a in links:
-        url = _article_link(a.get("href"), page_url)
+    for a, url in linked.items():
+        if not url or _in_chrome(a):
+            continue
         card = a
         while True:
             parent = card.getparent()
             if parent is None or parent is body:
                 break
-            others = {_article_link(x.get("href"), page_url) for x in parent.iter("a")} - {None, url}
-            if others:
+            if any(linked.get(x) not in (None, url) for x in parent.iter("a")):
                 break
             card = parent
         if id(card) not in taken and card is not a:

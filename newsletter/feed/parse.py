@@ -176,14 +176,14 @@ def _draft(entry, media_words: dict[str, str], base: str, warnings: list[str],
     content_base = _content_base(entry, url)
     root = parse_fragment(content)
     strip_boilerplate(root, article_url=url)
-    teaser_root = parse_fragment(teaser)
+    teaser_root = parse_fragment(teaser) if "<" in teaser or "&" in teaser else None
     strip_boilerplate(teaser_root, article_url=url)
     candidates = _media_candidates(entry, content_base, media_words)
     candidates += candidates_in_html(root, content_base)
     candidates += candidates_in_html(teaser_root, content_base)
     return _Draft(entry, position, url, title,
                   text_of(root) if root is not None else "",
-                  text_of(teaser_root) if teaser_root is not None else "",
+                  text_of(teaser_root) if teaser_root is not None else html_to_text(teaser),
                   candidates, media_alt)
 
 
@@ -216,14 +216,17 @@ def _body_and_teaser(entry, media_alt: str) -> tuple[str, str]:
             if c.get("value") and "html" in c.get("type", "")]
     texts = [entry.get("summary", "")] + [c["value"] for c in entry.get("content", [])
                                           if c.get("type") == "text/plain"]
-    teaser = next((t for t in texts if t and not (media_alt and _words(t) == media_alt)), "")
+    teaser = next((t for t in texts if t and not _same_words(t, media_alt)), "")
     if html:
         return max(html, key=len), teaser
     return teaser, ""
 
 
-def _words(html: str) -> str:
-    return " ".join(html_to_text(html).split())
+def _same_words(html: str, words: str) -> bool:
+    """Whether `html` says exactly `words` (parsed only when the lengths allow it)."""
+    if not words or len(html) < len(words) or len(html) > 3 * len(words) + 200:
+        return False
+    return " ".join(html_to_text(html).split()) == words
 
 
 def _media_descriptions(body: bytes, count: int) -> list[dict[str, str]]:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import math
 import re
 
-import regex
-
 from ..common.text import ELLIPSIS, cut
 from .boilerplate import is_boilerplate_line, without_ad_label
 
@@ -15,7 +13,9 @@ WORDS_PER_MINUTE = 230
 CJK_CHARACTERS_PER_MINUTE = 500
 """Chinese and Japanese are read by the character: 300 to 600 a minute; 500 errs short."""
 
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+# Han, kana and Hangul (the scripts written without spaces between words).
+_CJK = re.compile("[\u2e80-\u2fdf\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                  "\uf900-\ufaff\U00020000-\U0002fa1f]")
 # "[…]" and "[...]": WordPress's mark at the end of an automatic excerpt.
 _TEASER_MARK = re.compile(r"\s*(\[\s*(…|\.\.\.|&hellip;)\s*\]|\[\s*\.\.\.\s*\])\s*$")
 # A line that ends like a sentence is prose; a short one that does not is a heading or label.
@@ -26,8 +26,9 @@ _HEADING_WORDS = 12
 def summary_of(content: str, teaser: str, limit: int) -> str:
     """The author's teaser when the feed has one of its own, else the article's opening
     prose, as one paragraph cut at a sentence (else word) boundary. Both are text."""
-    opening, _ = _prose(content)
-    teased, clipped = _prose(teaser)
+    enough = 2 * limit + 200  # the opening is all a summary needs of a long article
+    opening, _ = _prose(content, enough)
+    teased, clipped = _prose(teaser, enough)
     own_teaser = teased and not clipped and \
         not " ".join(opening).startswith(teased[0][:60].rstrip(ELLIPSIS))
     chosen = teased if own_teaser else opening or teased
@@ -36,7 +37,7 @@ def summary_of(content: str, teaser: str, limit: int) -> str:
 
 def first_sentence(text: str, limit: int = 90) -> str:
     """A title for a post that has none: its first sentence, shortened to fit."""
-    prose, _ = _prose(text)
+    prose, _ = _prose(text, 2 * limit + 200)
     if not prose:
         return ""
     line = prose[0]
@@ -46,18 +47,23 @@ def first_sentence(text: str, limit: int = 90) -> str:
 
 def reading_minutes(text: str) -> int:
     """230 words a minute; CJK text, written without spaces, by its characters."""
+    if text.isascii():
+        return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
     characters = len(_CJK.findall(text))
-    words = len(_CJK.sub(" ", text).split())
+    words = len(_CJK.sub(" ", text).split()) if characters else len(text.split())
     return max(1, math.ceil(words / WORDS_PER_MINUTE + characters / CJK_CHARACTERS_PER_MINUTE))
 
 
-def _prose(text: str) -> tuple[list[str], bool]:
+def _prose(text: str, enough: int) -> tuple[list[str], bool]:
     """The text's paragraphs that read as the post: platform lines dropped, lines that a
     <br> or an inline block split mid-sentence joined again, headings and labels left out,
     and never a start in mid-sentence (True when the text began so: a window cut out of a
-    longer text)."""
-    lines = []
+    longer text). Reads no further than `enough` characters of prose."""
+    lines: list[str] = []
+    read = 0
     for raw in text.split("\n"):
+        if read > enough:
+            break
         line = without_ad_label(raw.strip())
         if not line or is_boilerplate_line(line):
             continue
@@ -65,6 +71,8 @@ def _prose(text: str) -> tuple[list[str], bool]:
             lines[-1] = f"{lines[-1]} {line}"
         else:
             lines.append(line)
+        if _is_prose(line):
+            read += len(line)
     lines = [_TEASER_MARK.sub(ELLIPSIS, line) for line in lines]
     prose = [line for line in lines if _is_prose(line)] or [
         line for line in lines if not line.endswith(":")]
