@@ -24,6 +24,7 @@ from ..common.links import normalized_link, safe_url
 from ..common.model import Article
 from ..common.text import cut, html_to_text, is_cms_default, one_line, text_of
 from .images import Candidate, candidates_in_html, choose_image, hinted_width, with_alt
+from .names import author_name, title_from_address
 from .summarize import first_sentence, reading_minutes, summary_of
 
 ARTICLE_TYPES = frozenset(
@@ -324,14 +325,14 @@ def article_from_page(root, body: bytes, page_url: str, *, summary_chars: int,
     keywords = _keywords(data, metas)
     return Article(id=normalized_link(url), title=cut(one_line(title), TITLE_LIMIT), url=url,
                    summary=summary_of(text, teaser, summary_chars), published=published,
-                   updated=updated, author=cut(one_line(_plain_author(author)), 80),
+                   updated=updated, author=author_name(author),
                    categories=keywords, image=image, reading_minutes=reading_minutes(text),
                    origin="page")
 
 
 def article_from_entry(entry: PageEntry, *, summary_chars: int) -> Article:
     """An article known only from its card on the listing page (its page was not read)."""
-    title = entry.title or first_sentence(entry.teaser) or _title_from_address(entry.url)
+    title = entry.title or first_sentence(entry.teaser) or title_from_address(entry.url)
     image = with_alt(choose_image([entry.image] if entry.image else [], fallback_alt=""),
                      title or "Article image")
     return Article(id=normalized_link(entry.url), title=cut(title or "A new post", TITLE_LIMIT),
@@ -617,20 +618,6 @@ def _author_of(value) -> str:
     if isinstance(value, dict):
         return one_line(_text(value.get("name")))
     return one_line(_text(value)) if isinstance(value, str) and not value.startswith("http") else ""
-
-
-def _plain_author(name: str) -> str:
-    name = re.sub(r"\(?\s*[\w.+-]+@[\w-]+(\.[\w-]+)+\s*\)?", " ", name)
-    match = _BYLINE.match(name)
-    name = " ".join((match.group(1) if match else name).split()).strip(" ,")
-    return name if name.count("(") == name.count(")") else name.replace("(", "").replace(")", "")
-
-
-def _title_from_address(url: str) -> str:
-    segments = [s for s in urlsplit(url).path.split("/") if s.strip()]
-    words = [w for w in re.split(r"[-_+\s]+", segments[-1] if segments else "") if w and not w.isdigit()]
-    sentence = " ".join(words)
-    return sentence[:1].upper() + sentence[1:] if len(words) >= 2 else ""
 
 
 def _in_chrome(element) -> bool:

@@ -13,18 +13,18 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import unquote, urlsplit
 
 import feedparser
 import lxml.etree
 
 from ..common.errors import FeedError
 from ..common.links import normalized_link, safe_url
-from ..common.model import Article, Image, ParsedFeed
+from ..common.model import Article, ParsedFeed
 from ..common.text import cut, html_to_text, is_cms_default, one_line, parse_fragment, text_of
 from .boilerplate import strip_boilerplate
 from .images import Candidate, candidates_in_html, choose_image, hinted_width, with_alt
 from .jsonfeed import looks_like_json_feed, read_json_feed
+from .names import author_name, title_from_address
 from .summarize import first_sentence, reading_minutes, summary_of
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
@@ -130,7 +130,7 @@ class _Draft:
         entry, text = self.entry, self.text
         image = choose_image(self.candidates, fallback_alt="", site_wide=site_wide)
         title = (self.title or first_sentence(text or self.teaser)
-                 or (image.alt if image else "") or _title_from_address(self.url)
+                 or (image.alt if image else "") or title_from_address(self.url)
                  or "A new post")
         image = with_alt(image, title)
         summary = summary_of(text, self.teaser, summary_chars)
@@ -328,20 +328,9 @@ def _date(entry, key: str) -> datetime | None:
         return None
 
 
-_EMAIL = re.compile(r"\(?\s*[\w.+-]+@[\w-]+(\.[\w-]+)+\s*\)?")
-
-
 def _author(entry) -> str:
-    """The author's name, never their address: "Ann (noreply@blogger.com)" and
-    "noreply@blogger.com (Ann)" are both "Ann"; Blogger's "Unknown" is nobody."""
     detail = entry.get("author_detail") or {}
-    name = detail.get("name") or entry.get("author", "")
-    name = one_line(html_to_text(name))
-    name = _EMAIL.sub(" ", name)
-    name = " ".join(name.replace("()", " ").split()).strip(" ()<>,;")
-    if name.lower() in ("unknown", "noreply", "no-reply", "anonymous"):
-        return ""
-    return cut(name, 80)
+    return author_name(detail.get("name") or entry.get("author", ""))
 
 
 def _categories(entry) -> tuple[str, ...]:
@@ -351,17 +340,6 @@ def _categories(entry) -> tuple[str, ...]:
         if name and not is_cms_default(name) and name.lower() not in (n.lower() for n in names):
             names.append(name)
     return tuple(names[:MAX_CATEGORIES])
-
-
-def _title_from_address(url: str) -> str:
-    """"/2024/05/my-walk-by-the-river" -> "My walk by the river": a title of last resort."""
-    segments = [s for s in unquote(urlsplit(url).path).split("/") if s.strip()]
-    slug = re.sub(r"\.\w{2,5}$", "", segments[-1]) if segments else ""
-    words = [w for w in re.split(r"[-_+\s]+", slug) if w and not w.isdigit()]
-    if len(words) < 2:
-        return ""
-    sentence = " ".join(words)
-    return sentence[0].upper() + sentence[1:]
 
 
 def _stable_id(entry, url: str, title: str, content: str) -> str:
