@@ -36,7 +36,8 @@ class Article:
     image: Image | None = None
     reading_minutes: int = 1
     origin: str = "feed"
-    """Where it was read: "feed" (RSS, Atom, JSON Feed) or "page" (a blog without a feed)."""
+    """Where it came from: "feed" (RSS, Atom, JSON Feed), "page" (a blog without a feed) or
+    "evergreen" (the clinic's own list, feed/evergreen.py)."""
 
     @property
     def keys(self) -> tuple[str, str]:
