@@ -220,23 +220,34 @@ def _name_of_byline(text: str, marked: bool = False) -> str:
     return cut(name, 80) if 0 < len(name.split()) <= 6 else ""
 
 
+_MANY = object()  # more than one article is linked from inside an element
+
+
 def _cards(root, page_url: str) -> list:
     """Repeated blocks that each link one article: for every link to an article of the
-    site, the largest ancestor that links no other article."""
+    site, the largest ancestor that links no other article. Which article (or several)
+    each element links is worked out once, children before parents, so a page of
+    thousands of links costs one pass."""
     body = root.find("body") if root.find("body") is not None else root
-    linked = {a: _article_link(a.get("href"), page_url) for a in body.iter("a")}
+    elements = list(body.iter())
+    linked: dict = {}
+    for element in reversed(elements):  # reversed document order: descendants first
+        found = _article_link(element.get("href"), page_url) if element.tag == "a" else None
+        for child in element:
+            below = linked.get(child)
+            if below is not None and found is not _MANY:
+                found = below if found in (None, below) else _MANY
+        if found is not None:
+            linked[element] = found
     cards, taken = [], set()
-    for a, url in linked.items():
-        if not url or _in_chrome(a):
+    for a in body.iter("a"):
+        url = linked.get(a)
+        if url is None or url is _MANY or _in_chrome(a):
             continue
         card = a
-        while True:
-            parent = card.getparent()
-            if parent is None or parent is body:
-                break
-            if any(linked.get(x) not in (None, url) for x in parent.iter("a")):
-                break
-            card = parent
+        while card.getparent() is not None and card.getparent() is not body \
+                and linked.get(card.getparent()) == url:
+            card = card.getparent()
         if id(card) not in taken and card is not a:
             taken.add(id(card))
             cards.append(card)
