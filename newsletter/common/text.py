@@ -126,7 +126,7 @@ CMS_DEFAULT_CATEGORIES = frozenset(
     "okategoriserade ukategorisert ukategoriseret yleinen bezkategorii".split()
     + ["sin categoría", "sin categoria", "non classé", "senza categoria", "sem categoria",
        "geen categorie", "bez kategorii", "без категорії", "без рубрики", "未分类", "未分類",
-       "blog", "posts"])
+       "blog", "posts", "featured"])
 """What a CMS files a post under when its author chose nothing: never a topic."""
 
 

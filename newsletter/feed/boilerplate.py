@@ -24,7 +24,9 @@ _FOOTER = re.compile(
     r"först upp på|blev først vist på|dukket først opp på|ilmestyi ensimmäisen kerran|se poprvé "
     r"objevil na|спершу з['’]явився на|впервые появилась на|εμφανίστηκε πρώτα στο|ilk önce .* "
     r"üzerinde ortaya çıktı)\b.{0,200}$"
-    r"|^.{1,300}(最先出现在|首先出现在|最初に表示されました|が最初に).{0,100}$",
+    r"|^.{1,300}(最先出现在|首先出现在|最初に表示されました|が最初に).{0,100}$"
+    # Medium's and other hosts' "originally published" line
+    r"|^.{1,300}\bwas originally published (in|on)\b.{0,300}$",
     re.I | re.S)
 
 _READ_MORE = re.compile(
@@ -44,7 +46,11 @@ _PROMPT = re.compile(
     r"connect with us|follow us|folge uns|síguenos|suivez-nous|like this|"
     r"gefällt mir|related( posts| articles)?|you may also like|tags?|categor(y|ies)|"
     r"filed under|posted in|leave a (comment|reply)|\d+ comments?|"
-    r"subscribe( to our newsletter)?|sign up( for our newsletter)?)\s*[:.!]?$", re.I)
+    r"subscribe( now| to our newsletter)?|sign up( for our newsletter)?|loading\s*(\.\.\.|…)?|"
+    r"like loading\s*(\.\.\.|…)?)\s*[:.!]?$"
+    # affiliate and sponsorship disclosures that open many posts
+    r"|^(this (post|article|page) (may )?contains? (affiliate|sponsored)|"
+    r"(affiliate )?disclosure:|as an amazon associate)\b.{0,300}$", re.I)
 
 
 _PLATFORM_CLASS = re.compile(r"\b(more-link|read-more|readmore|feedflare|sharedaddy|"

@@ -10,13 +10,15 @@ from ..common.text import cut, html_to_text, one_line
 
 _EMAIL = re.compile(r"\(?\s*[\w.+-]+@[\w-]+(\.[\w-]+)+\s*\)?")
 _BY = re.compile(r"^\s*(?:by|von|por|par|di|door|av|przez|від)\s+", re.I)
-_NOBODY = ("unknown", "noreply", "no-reply", "anonymous")
+# What a CMS says when nobody signed the post: never a byline worth printing.
+_NOBODY = ("unknown", "noreply", "no-reply", "anonymous", "admin", "administrator",
+           "webmaster", "root", "wordpress", "site admin")
 
 
 def author_name(raw: str) -> str:
     """The author's name, never their address: "Ann (noreply@blogger.com)" and
     "noreply@blogger.com (Ann)" are both "Ann", "By Ann" is "Ann", and Blogger's "Unknown"
-    is nobody."""
+    or WordPress's "admin" is nobody."""
     name = _EMAIL.sub(" ", one_line(html_to_text(raw)))
     name = " ".join(_BY.sub("", name).replace("()", " ").split()).strip(" ,;<>")
     if name.count("(") != name.count(")"):

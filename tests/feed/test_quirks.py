@@ -191,3 +191,30 @@ def test_a_json_feed_is_read_like_any_other_feed():
     assert first.published.isoformat() == "2025-10-31T13:30:00+00:00"
     assert second.summary == "Plain-text content."
     assert second.published.isoformat() == "2025-10-24T13:30:00+00:00"
+
+
+@pytest.mark.parametrize("closing", [
+    '<p><a href="https://medium.example/p/1">Our knee guide</a> was originally published in '
+    '<a href="https://medium.example/clinic">Clinic Notes</a> on Medium, where people are '
+    'continuing the conversation by highlighting and responding to this story.</p>',
+    "<p>Like this:</p><p>Like Loading...</p>",
+    "<p>Subscribe now</p>",
+])
+def test_host_footers_and_prompts_after_the_post_never_reach_the_summary(closing):
+    from newsletter.feed.summarize import summary_of
+    from newsletter.common.text import html_to_text
+    text = html_to_text("<p>Short post.</p>" + closing)
+    assert summary_of(text, "", 240) == "Short post."
+
+
+def test_a_disclosure_that_opens_a_post_is_not_its_summary():
+    from newsletter.feed.summarize import summary_of
+    text = ("This post may contain affiliate links; we may earn a small fee.\n"
+            "A warm shower before bed loosens a stiff back.")
+    assert summary_of(text, "", 240) == "A warm shower before bed loosens a stiff back."
+
+
+def test_cms_placeholder_authors_are_nobody():
+    from newsletter.feed.names import author_name
+    assert [author_name(n) for n in ("admin", "By Maya Lind", "Administrator", "")] == \
+        ["", "Maya Lind", "", ""]
