@@ -71,7 +71,7 @@ def parse_fragment(html: str):
         return None
     try:
         return lxml.html.fragment_fromstring(html, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.LxmlError, ValueError):
         return None
 
 

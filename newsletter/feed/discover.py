@@ -71,7 +71,7 @@ def parse_page(body: bytes, content_type: str | None = None):
     try:
         parser = lxml.html.HTMLParser(encoding=encoding, remove_comments=True)
         return lxml.html.document_fromstring(body, parser=parser)
-    except (lxml.etree.ParserError, ValueError, LookupError):
+    except (lxml.etree.LxmlError, ValueError, LookupError):
         return None
 
 

@@ -33,7 +33,7 @@ def read_json_feed(body: bytes, source: str) -> FeedParserDict:
         raise FeedError(f"{source}: not a feed: JSON without a JSON Feed version "
                         "(https://jsonfeed.org/version/1.1)",
                         hint="point feed.source at the blog's RSS, Atom or JSON Feed address")
-    items = data.get("items") if isinstance(data.get("items"), list) else []
+    items = _list(data.get("items"))
     feed_authors = _authors(data)
     return FeedParserDict(
         version="json1", bozo=False, bozo_exception=None,
@@ -51,7 +51,7 @@ def _entry(item: dict, feed_authors: list[str]) -> FeedParserDict:
     entry = FeedParserDict(id=_text(item.get("id")), link=_text(item.get("url")),
                            title=_text(item.get("title")), summary=_text(item.get("summary")),
                            content=content,
-                           tags=[FeedParserDict(term=_text(t)) for t in item.get("tags") or []
+                           tags=[FeedParserDict(term=t) for t in _list(item.get("tags"))
                                  if isinstance(t, str) and ":" not in t and "=" not in t])
     authors = _authors(item) or feed_authors
     if authors:
@@ -62,7 +62,7 @@ def _entry(item: dict, feed_authors: list[str]) -> FeedParserDict:
             entry[name] = _text(item.get(key))
             entry[f"{name}_parsed"] = parsed.utctimetuple()
     images = [_text(item.get(k)) for k in ("image", "banner_image") if item.get(k)]
-    images += [_text(a.get("url")) for a in item.get("attachments") or []
+    images += [_text(a.get("url")) for a in _list(item.get("attachments"))
                if isinstance(a, dict) and str(a.get("mime_type", "")).startswith("image/")]
     if images:
         entry["media_content"] = [FeedParserDict(url=url, medium="image") for url in images]
@@ -70,8 +70,13 @@ def _entry(item: dict, feed_authors: list[str]) -> FeedParserDict:
 
 
 def _authors(data: dict) -> list[str]:
-    found = data.get("authors") if isinstance(data.get("authors"), list) else [data.get("author")]
+    found = _list(data.get("authors")) or [data.get("author")]
     return [_text(a.get("name")) for a in found if isinstance(a, dict) and a.get("name")]
+
+
+def _list(value) -> list:
+    """A field the spec says is an array, whatever a generator put there instead."""
+    return value if isinstance(value, list) else []
 
 
 def _date(value) -> datetime | None:

@@ -4,7 +4,7 @@ the wrong encoding, huge attributes), are read, curated and rendered as a build 
 
 from datetime import date, datetime, timezone
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from newsletter.common.errors import FeedError, NewsletterError
@@ -106,3 +106,27 @@ def test_building_gives_an_issue_or_one_clear_error_line(case):
     except NewsletterError as error:
         message = str(error)
         assert message and "\n" not in message and len(message) < 1000, message
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+                           | st.just("https://clinic.example/x"),
+                           lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.sampled_from(["name", "url", "mime_type"]),
+                                             inner, max_size=3), max_leaves=6)
+ITEM_KEYS = ["id", "url", "title", "content_html", "content_text", "summary", "image",
+             "banner_image", "date_published", "date_modified", "authors", "author", "tags",
+             "attachments"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(ITEM_KEYS), JSON_VALUES),
+       st.sampled_from(["items", "authors", "title"]), JSON_VALUES)
+@example({"tags": 3, "attachments": "x"}, "authors", {"name": 1})
+def test_a_json_feed_of_any_shape_is_read_or_one_clear_error(item, key, value):
+    import json
+    feed = {"version": "https://jsonfeed.org/version/1.1", "items": [item], key: value}
+    body = json.dumps(feed).encode()
+    try:
+        read_blog("https://clinic.example/blog", fetcher=offline(body, "application/feed+json"))
+    except NewsletterError as error:
+        assert "\n" not in str(error)
