@@ -524,10 +524,10 @@ def _image_of(value, base: str) -> tuple[str | None, int | None, int | None]:
 
 
 def _keywords(data: dict, metas: dict) -> tuple[str, ...]:
-    raw = data.get("keywords") or metas.get("article:tag") or ""
-    words = raw if isinstance(raw, list) else str(raw).split(",")
-    section = data.get("articleSection")
-    words = ([section] if isinstance(section, str) else list(section or [])) + list(words)
+    """articleSection then keywords (a list, or words separated by commas)."""
+    words: list = []
+    for raw in (data.get("articleSection"), data.get("keywords") or metas.get("article:tag")):
+        words += raw.split(",") if isinstance(raw, str) else raw if isinstance(raw, list) else []
     found: list[str] = []
     for word in words:
         name = cut(one_line(_text(word)), 50)
@@ -652,11 +652,13 @@ def _same_host(url: str, page_url: str) -> bool:
         (urlsplit(page_url).hostname or "").removeprefix("www.")
 
 
-def _first(value):
+def _first(value) -> str | None:
+    """The address a JSON-LD field names: a string, the first of a list, an object's @id
+    or url; None for anything else a page put there."""
     if isinstance(value, list):
         return _first(value[0]) if value else None
     if isinstance(value, dict):
-        return value.get("@id") or value.get("url")
+        return _first(value.get("@id") or value.get("url"))
     return value if isinstance(value, str) else None
 
 

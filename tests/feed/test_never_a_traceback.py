@@ -130,3 +130,25 @@ def test_a_json_feed_of_any_shape_is_read_or_one_clear_error(item, key, value):
         read_blog("https://clinic.example/blog", fetcher=offline(body, "application/feed+json"))
     except NewsletterError as error:
         assert "\n" not in str(error)
+
+
+LD_KEYS = ["headline", "name", "url", "mainEntityOfPage", "datePublished", "dateModified",
+           "author", "image", "description", "keywords", "articleSection", "articleBody",
+           "blogPost", "itemListElement", "@id"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.sampled_from(LD_KEYS), JSON_VALUES),
+       st.sampled_from(["BlogPosting", "Blog", "ItemList", "WebPage"]))
+@example({"headline": "A title", "articleSection": 2.5, "url": {"url": 5}}, "BlogPosting")
+def test_json_ld_of_any_shape_is_read_or_one_clear_error(data, kind):
+    import json
+    page = (f'<html><head><script type="application/ld+json">'
+            f'{json.dumps({"@type": kind, **data})}</script></head><body><h1>A post</h1>'
+            f'<p>Its text, long enough to read as a sentence.</p></body></html>').encode()
+    try:
+        reading = read_blog("https://clinic.example/blog", fetcher=offline(page, "text/html"))
+        for article in reading.parsed.articles:
+            assert article.url.startswith("https://") and "\n" not in article.title
+    except NewsletterError as error:
+        assert "\n" not in str(error)
