@@ -215,3 +215,15 @@ def test_a_second_build_reads_the_feed_it_found_directly(feed_server, tmp_path):
     before = len(feed_server.requests_to("/blog"))
     build_next_issue(settings, store, now=NOW)
     assert len(feed_server.requests_to("/blog")) == before
+
+
+@pytest.mark.parametrize("json_ld", [True, False])
+def test_an_issue_read_from_the_pages_passes_the_email_checklist(feed_server, json_ld):
+    from .. import checklist
+    from ..helpers import rendered
+
+    articles = read(feed_server, ClinicSite(feed=False, json_ld=json_ld)).parsed.articles[:4]
+    _, html, expect = rendered(articles)
+    assert checklist.problems(html, expect) == []
+    assert 'src="https://lirp.cdn-website.com/5c1e7a2b/dms3rep/multi/opt/' \
+           'needles+in+the+lower+back+%28treatment+room%29-1920w.jpg"' in html
