@@ -17,6 +17,7 @@ from .tlds import COUNTRY_TLDS, TLDS
 
 MAX_LABEL = 63
 MAX_URL = 4096
+MAX_TCO_SLUG = 40
 
 _PUNCT = r"!-/:-@\[-`{-~"  # ASCII punctuation
 _SPACE = r"\s\x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -84,6 +85,9 @@ def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 
 
 _SPECIAL_SHORT = re.compile(rf"{_DOMAIN_NAME}(?:co|tv)", re.IGNORECASE)
+# X's own shortener: such a link is its slug and nothing after it, and no link at all when the
+# slug is longer than X makes them.
+_TCO = re.compile(r"https?://t\.co/([a-z0-9]+)", re.IGNORECASE)
 
 
 def x_link_spans(text: str) -> list[tuple[int, int]]:
@@ -93,8 +97,13 @@ def x_link_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for match in _patterns()[0].finditer(text):
         if match.group("scheme"):
-            if _valid(match.group(), match.group("domain"), match.group("scheme")):
+            if not _valid(match.group(), match.group("domain"), match.group("scheme")):
+                continue
+            tco = _TCO.match(match.group())
+            if tco is None:
                 spans.append(match.span())
+            elif len(tco.group(1)) <= MAX_TCO_SLUG:
+                spans.append((match.start(), match.start() + tco.end()))
         else:
             spans += _bare_links(text, match)
     return spans
