@@ -115,6 +115,8 @@ def _bare_links(text: str, match) -> list[tuple[int, int]]:
     if start and text[start - 1] in "-_./":
         return []
     domain, has_path = match.group("domain"), match.group("path") is not None
+    if _x_length_of(match.group(), domain, "") > MAX_URL:
+        return []  # X checks the whole link, https:// in front, before it takes any of it
     _, ascii_domain, short_domain = _patterns()
     found = []
     for ascii_match in ascii_domain.finditer(domain):
@@ -130,18 +132,31 @@ def _bare_links(text: str, match) -> list[tuple[int, int]]:
 
 def _valid(url: str, domain: str, scheme: str) -> bool:
     """Every label fits DNS once punycode-encoded, and so does the whole link."""
-    encoded = []
+    encoded = _punycode_labels(domain)
+    if encoded is None or any(not label or len(label) > MAX_LABEL for label in encoded):
+        return False
+    length = len(url) - len(domain) + len(".".join(encoded))
+    return length + (0 if scheme else len("https://")) <= MAX_URL
+
+
+def _x_length_of(url: str, domain: str, scheme: str) -> int:
+    """The length X checks against MAX_URL: the domain punycode-encoded, https:// added to a
+    link without a scheme."""
+    encoded = _punycode_labels(domain)
+    domain_length = len(".".join(encoded)) if encoded is not None else len(domain)
+    return len(url) - len(domain) + domain_length + (0 if scheme else len("https://"))
+
+
+def _punycode_labels(domain: str) -> list[str] | None:
+    labels = []
     for label in domain.split("."):
         if not label.isascii():
             try:
                 label = "xn--" + label.encode("punycode").decode("ascii")
             except UnicodeError:
-                return False
-        if not label or len(label) > MAX_LABEL:
-            return False
-        encoded.append(label)
-    length = len(url) - len(domain) + len(".".join(encoded))
-    return length + (0 if scheme else len("https://")) <= MAX_URL
+                return None
+        labels.append(label)
+    return labels
 
 
 _ANY_SCHEME_LINK = re.compile(r"(?<![\w@/])https?://[^\s<>\"]*[^\s<>\".,:;!?'’”)\]}]",
