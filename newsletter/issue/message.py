@@ -141,9 +141,11 @@ def _body_pieces(body: str, place: str) -> list[bytes | tuple[str, str]]:
 
 
 def _qp(text: str) -> bytes:
-    """Quoted-printable, CRLF line ends, always ending at a line end (soft if need be)."""
+    """Quoted-printable, CRLF line ends, always ending at a line end (soft if need be).
+    Encoded to 75 columns so that the soft break added after the last line keeps it within
+    RFC 2045's 76."""
     encoded = quoprimime.body_encode(text.encode("utf-8").decode("latin-1"),
-                                     maxlinelen=76, eol="\r\n").encode("ascii")
+                                     maxlinelen=75, eol="\r\n").encode("ascii")
     return encoded if encoded.endswith(b"\r\n") else encoded + SOFT_BREAK
 
 
