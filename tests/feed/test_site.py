@@ -227,3 +227,22 @@ def test_an_issue_read_from_the_pages_passes_the_email_checklist(feed_server, js
     assert checklist.problems(html, expect) == []
     assert 'src="https://lirp.cdn-website.com/5c1e7a2b/dms3rep/multi/opt/' \
            'needles+in+the+lower+back+%28treatment+room%29-1920w.jpg"' in html
+
+
+def test_a_second_build_asks_only_whether_the_open_issues_pages_changed(feed_server, tmp_path):
+    ClinicSite(feed=False).serve(feed_server)
+    base = Settings(base_dir=tmp_path)
+    settings = dataclasses.replace(
+        base, feed=dataclasses.replace(base.feed, source=feed_server.url("/blog")),
+        store=dataclasses.replace(base.store, database_url="sqlite:///state.db"))
+    store = Store.open(settings.database_url)
+    first = build_next_issue(settings, store, now=NOW)
+    assert [a.title for a in first.issue.articles] == [p.title for p in NEWEST]
+    feed_server.requests.clear()
+    second = build_next_issue(settings, store, now=NOW)
+    assert second.issue.articles == first.issue.articles
+    pages = [r for r in feed_server.requests if r.path.startswith("/blog/")]
+    assert sorted(r.path for r in pages) == sorted(f"/blog/{p.slug}" for p in NEWEST), \
+        "the pages of articles remembered on the first run are not read again"
+    for request in pages:
+        assert request.headers.get("If-None-Match") == f'"{request.path.rsplit("/", 1)[1]}-v1"'
