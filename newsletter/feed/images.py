@@ -141,6 +141,7 @@ _HINTS = (
     re.compile(r"/s(\d{2,4})x\d{2,4}/", re.I),  # Tumblr /s640x960/
     re.compile(r"/size/w(\d{2,4})/", re.I),  # Ghost /size/w600/
     re.compile(r"[?&]format=(\d{2,4})w\b", re.I),  # Squarespace ?format=750w
+    re.compile(r"[/,]w_(\d{2,4})[,/]", re.I),  # Wix, Cloudinary, Substack: /w_1000,h_667/
 )
 
 
@@ -176,7 +177,7 @@ def _best_source(img, base: str) -> tuple[str | None, int | None]:
     """The smallest srcset entry sharp on a phone's screen at 600 px (else the largest;
     lazy-loading attributes too), else src."""
     entries = []
-    for attribute in ("srcset", "data-srcset"):
+    for attribute in ("srcset", "data-srcset", "data-lazy-srcset"):
         for part in (img.get(attribute) or "").split(","):
             bits = part.split()
             if len(bits) == 2 and re.fullmatch(r"\d{2,5}w", bits[1]):

@@ -218,3 +218,20 @@ def test_cms_placeholder_authors_are_nobody():
     from newsletter.feed.names import author_name
     assert [author_name(n) for n in ("admin", "By Maya Lind", "Administrator", "")] == \
         ["", "Maya Lind", "", ""]
+
+
+@pytest.mark.parametrize("url, width", [
+    ("https://lirp.cdn-website.com/5c1e7a2b/dms3rep/multi/opt/a+b+%28c%29-640w.jpg", 640),
+    ("https://clinic.example/files/2025/11/table.jpg?w=150", 150),
+    ("https://1.gravatar.com/avatar/5e3c?s=96&d=identicon", 96),
+    ("https://blogger.googleusercontent.com/img/b/x/s72-w400-h300-c/needles.jpg", 72),
+    ("https://clinic.example/wp-content/uploads/2025/11/knee-150x150.jpg", 150),
+    ("https://64.media.tumblr.example/abc/s640x960/pose.jpg", 640),
+    ("https://static1.squarespace.example/i.jpg?format=750w", 750),
+    ("https://static.wixstatic.example/media/a.jpg/v1/fill/w_1000,h_667,al_c/a.jpg", 1000),
+    ("https://clinic.example/content/images/size/w600/2025/11/a.jpg", 600),
+    ("https://clinic.example/images/a.jpg", None),
+])
+def test_the_size_a_platforms_image_address_asks_for(url, width):
+    from newsletter.feed.images import hinted_width
+    assert hinted_width(url) == width
