@@ -19,7 +19,7 @@ import cssutils
 import premailer
 
 from ..common.links import with_utm
-from ..common.model import Article, Issue
+from ..common.model import Article, Image, Issue
 from ..common.settings import ClinicSettings
 from ..common.templates import environment
 from ..common.text import cut
@@ -56,11 +56,12 @@ def subject_for(articles: tuple[Article, ...]) -> str:
 def preheader_for(articles: tuple[Article, ...], clinic_name: str) -> str:
     """The inbox's second line: what the lead article says, then what else is inside."""
     lead = articles[0]
+    opening = lead.summary or lead.title
     others = [a.title for a in articles[1:]]
     if others:
-        text = f"{cut(lead.summary, 70)} Also: " + "; ".join(others)
+        text = f"{cut(opening, 70)} Also: " + "; ".join(others)
     else:
-        text = lead.summary
+        text = opening
     text = cut(text, PREHEADER_MAX)
     if len(text) < PREHEADER_MIN:
         text = cut(f"{text} New from {clinic_name}.".strip(), PREHEADER_MAX)
@@ -105,6 +106,7 @@ def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None
         "issue_date": _long_date(issue.day),
         "introduction": _introduction(issue, clinic.name),
         "byline": byline,
+        "shown_width": shown_width,
         "brand_color": clinic.brand_color,
         "preheader_spacer": "\u200c\u00a0" * 60,
     }
@@ -112,6 +114,12 @@ def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None
     text = env.get_template("email/issue.txt").render(context)
     return RenderedIssue(slug=issue.slug, subject=issue.subject, preheader=issue.preheader,
                          html=inline_css(html), text=_crlf_free(text), web_url=web_url)
+
+
+def shown_width(image: Image, room: int) -> int:
+    """The width an image is shown at: the room it has, or its own width when that is less,
+    so a small picture is shown small, never stretched."""
+    return min(image.width, room) if image.width else room
 
 
 def web_url_of(clinic: ClinicSettings, slug: str) -> str:

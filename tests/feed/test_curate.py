@@ -12,8 +12,9 @@ from newsletter.feed.curate import curate
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-ROOMY = {"window_days": 21, "cap": 100, "flood_threshold": 100}
-"""A window, cap and flood threshold that none of these tests reaches unless it means to."""
+ROOMY = {"window_days": 21, "cap": 100, "flood_threshold": 100, "backlog_max_days": 3650}
+"""A window, cap, flood threshold and backlog age that none of these tests reaches unless it
+means to."""
 
 
 def article(n: int, days_ago: float | None, **extra) -> Article:
@@ -217,12 +218,13 @@ def test_old_articles_on_a_later_run_are_simply_new():
     assert selection.baseline == () and selection.warnings == ()
 
 
-def test_a_first_run_of_undated_articles_mails_the_first_and_remembers_the_rest():
+def test_a_first_run_of_undated_articles_mails_the_first_few_and_remembers_the_rest():
+    """Undated, the feed's order is all there is: its first `cap` articles are mailed."""
     articles = [article(1, None), article(2, None), article(3, None)]
-    selection = select(articles, first_run=True, window_days=7)
-    assert ids(selection.articles) == ["post-1"]
-    assert ids(selection.baseline) == ["post-2", "post-3"]
-    assert selection.warnings == ("first run: 2 older article(s) are remembered as already "
+    selection = select(articles, first_run=True, window_days=7, cap=2)
+    assert ids(selection.articles) == ["post-1", "post-2"]
+    assert ids(selection.baseline) == ["post-3"]
+    assert selection.warnings == ("first run: 1 older article(s) are remembered as already "
                                   "published and will not be mailed",)
 
 
@@ -239,19 +241,92 @@ def test_a_first_run_never_puts_a_seen_article_in_the_baseline_or_the_issue():
     assert ids(selection.articles) == ["post-2"] and selection.baseline == ()
 
 
-def test_a_first_run_applies_the_flood_guard_and_the_cap_to_the_window_only():
-    """A 200-post archive is not a flood: only the burst inside the window counts."""
+def test_a_first_run_is_never_held_and_remembers_what_the_cap_leaves_out():
+    """A 200-post archive is not a flood, nor is a burst of daily posts: a first run mails
+    the newest `cap` articles of the window and remembers every other, so nothing waits to
+    fill the next issues with old posts (issue 10: the flood guard is for an established feed)."""
     burst = [article(n, n / 10) for n in range(1, 7)]
     archive = [article(100 + n, 30 + n) for n in range(200)]
     selection = select(burst + archive, first_run=True, window_days=7, cap=4,
                        flood_threshold=5)
-    assert len(selection.baseline) == 200
     assert ids(selection.articles) == ["post-1", "post-2", "post-3", "post-4"]
-    assert selection.held is True
-    first_run, flood, cap = selection.warnings
-    assert first_run.startswith("first run: 200 older article(s) are remembered")
-    assert flood.startswith("flood guard: 6 new articles at once (more than 5)")
-    assert cap == "2 more new article(s) wait for the next issue (at most 4 per issue)"
-    calm = select(burst[:5] + archive, first_run=True, window_days=7, cap=10,
-                  flood_threshold=5)
-    assert calm.held is False and len(calm.articles) == 5
+    assert len(selection.baseline) == 202
+    assert {"post-5", "post-6"} <= set(ids(selection.baseline))
+    assert selection.held is False
+    assert selection.warnings == ("first run: 202 older article(s) are remembered as already "
+                                  "published and will not be mailed",)
+
+
+# --- a daily blog's first run, and backlogs -------------------------------------------
+
+def daily(count, *, start=NOW - timedelta(hours=2)):
+    """A blog that posts every day: `count` posts, the newest first."""
+    return [Article(id=f"post-{n}", title=f"Post {n}",
+                    url=f"https://daily.example/posts/{n}", summary="A post.",
+                    published=start - timedelta(days=n))
+            for n in range(count)]
+
+
+def run(articles, *, seen=(), first_run=False, cap=6, flood=8, window=45, backlog=60,
+        open_ids=()):
+    """curate with the default settings (6 an issue, flood 8, window 45, backlog 60 days)."""
+    return curate(articles, seen=set(seen), first_run=first_run, now=NOW, window_days=window,
+                  cap=cap, flood_threshold=flood, backlog_max_days=backlog,
+                  open_ids=open_ids)
+
+
+def test_a_first_run_on_a_daily_blog_mails_the_newest_few_and_remembers_the_rest():
+    posts = daily(23)
+    selection = run(posts, first_run=True)
+    assert [a.id for a in selection.articles] == [f"post-{n}" for n in range(6)]
+    assert not selection.held
+    assert {a.id for a in selection.baseline} == {f"post-{n}" for n in range(6, 23)}
+    assert not any("wait for the next issue" in w for w in selection.warnings)
+    assert not any("flood guard" in w for w in selection.warnings)
+    assert any("17 older article(s) are remembered" in w for w in selection.warnings)
+
+
+def test_after_a_first_run_nothing_of_the_old_posts_is_queued():
+    posts = daily(23)
+    first = run(posts, first_run=True)
+    seen = {key for a in first.articles + first.baseline for key in a.keys}
+    assert run(posts, seen=seen).articles == ()
+
+
+def test_the_flood_guard_holds_an_established_feed_that_suddenly_shows_many_new_articles():
+    posts = daily(12)
+    selection = run(posts, seen={"https://daily.example/nothing"})
+    assert selection.held
+    assert len(selection.articles) == 6
+    assert any(w.startswith("flood guard: 12 new articles") for w in selection.warnings)
+    assert any("6 more new article(s) wait" in w for w in selection.warnings)
+
+
+def test_articles_past_the_backlog_age_leave_the_queue_with_a_note():
+    recent, old = daily(2), daily(3, start=NOW - timedelta(days=70))
+    old = [Article(id=f"old-{n}", title=f"Old {n}", url=f"https://daily.example/old/{n}",
+                   summary="Old.", published=a.published) for n, a in enumerate(old)]
+    selection = run(recent + old, seen={"https://daily.example/nothing"}, backlog=60)
+    assert [a.id for a in selection.articles] == ["post-0", "post-1"]
+    assert [a.id for a in selection.baseline] == ["old-0", "old-1", "old-2"]
+    note = next(w for w in selection.warnings if "left the queue" in w)
+    assert note.startswith("3 new article(s) older than 60 days left the queue")
+    assert "'Old 0'" in note
+
+
+def test_a_backlog_made_only_of_stale_articles_builds_nothing_and_holds_nothing():
+    old = daily(10, start=NOW - timedelta(days=100))
+    selection = run(old, seen={"https://daily.example/nothing"}, flood=5)
+    assert selection.articles == () and not selection.held
+    assert len(selection.baseline) == 10
+
+
+def test_undated_articles_never_age_out():
+    undated = [Article(id="u", title="U", url="https://daily.example/u", summary="U.")]
+    assert run(undated, seen={"x"}).articles == tuple(undated)
+
+
+def test_the_open_issues_articles_stay_however_old_they_are():
+    old = daily(2, start=NOW - timedelta(days=300))
+    selection = run(old, seen={"x"}, open_ids={"post-0", "post-1"})
+    assert [a.id for a in selection.articles] == ["post-0", "post-1"]

@@ -516,7 +516,6 @@ def test_long_article_reading_time_is_words_over_230():
     ("not-a-feed.html", "HTML web page"),
     ("empty.xml", "empty"),
     ("binary.bin", "binary"),
-    ("json-feed.json", "JSON"),
 ])
 def test_not_a_feed_is_a_clear_error_naming_the_source_and_reason(name, reason):
     path = FEEDS / name
@@ -645,9 +644,9 @@ def test_emoji_sequences_and_right_to_left_text_survive_intact():
 
 def test_the_right_to_left_override_is_removed_from_text():
     body = SANITIZER_CONTENT_ONLY.replace(b"<p>SAFE_TEXT in English",
-                                          b"<p>report&#x202E;fdp.exe. SAFE_TEXT in English")
+                                          b"<p>Report&#x202E;fdp.exe. SAFE_TEXT in English")
     rtl = by_post(parse_feed(body, source="sanitizer.xml"))[22]
-    assert "reportfdp.exe." in rtl.summary
+    assert "Reportfdp.exe." in rtl.summary
 
 
 def test_a_javascript_item_link_drops_the_article_with_a_warning():
