@@ -177,7 +177,7 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--quiet", action="store_true", help="print only articles with a quirk")
     args = parser.parse_args()
-    report(args.folder, quiet=args.quiet)
+    report(args.folder.resolve(), quiet=args.quiet)
 
 
 if __name__ == "__main__":
