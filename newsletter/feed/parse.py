@@ -97,9 +97,21 @@ def _feedparser(body: bytes, content_type: str | None, location: str):
     feedparser's own HTML sanitizing and link rewriting inside content are off: content is
     reduced to text here and never shown as markup, and the only addresses taken from it
     (images) are resolved where they are taken. That is over half of feedparser's time."""
-    return feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False,
-                            response_headers={"content-location": location,
-                                              "content-type": content_type or "application/xml"})
+    headers = {"content-location": location, "content-type": content_type or "application/xml"}
+    try:
+        return feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False,
+                                response_headers=headers)
+    except (UnicodeError, LookupError, ValueError):
+        pass  # feedparser trusts a garbled encoding declaration (encoding="\x80TF-8")
+    try:  # without the declaration the bytes are sniffed like any other feed's
+        return feedparser.parse(_BAD_DECLARATION.sub(rb"<?xml\1\3?>", body, count=1),
+                                sanitize_html=False, resolve_relative_uris=False,
+                                response_headers={**headers, "content-type": "application/xml"})
+    except (UnicodeError, LookupError, ValueError) as error:
+        return feedparser.FeedParserDict(entries=[], feed={}, bozo=1, bozo_exception=error)
+
+
+_BAD_DECLARATION = re.compile(rb"<\?xml([^>]*?)\s+encoding\s*=\s*(['\"]).*?\2([^>]*)\?>", re.S)
 
 
 def _self_address(parsed) -> str:

@@ -235,3 +235,16 @@ def test_cms_placeholder_authors_are_nobody():
 def test_the_size_a_platforms_image_address_asks_for(url, width):
     from newsletter.feed.images import hinted_width
     assert hinted_width(url) == width
+
+
+@pytest.mark.parametrize("declared", [b"\x80TF-8", b"\x00TF-8", b"no-such-codec"])
+def test_a_garbled_encoding_declaration_is_read_as_if_it_were_not_there(declared):
+    # feedparser raised UnicodeDecodeError or ValueError on these: a traceback from build
+    body = (b'<?xml version="1.0" encoding="' + declared + b'" standalone="yes"?>'
+            b'<rss version="2.0"><channel><title>Clinic blog</title><link>https://clinic.example/'
+            b'</link><item><title>Stretches for desk workers</title>'
+            b'<link>https://clinic.example/blog/stretches</link>'
+            b'<description>Five minutes that help a stiff neck.</description></item>'
+            b'</channel></rss>')
+    (article,) = parse_feed(body, source="https://clinic.example/feed.xml").articles
+    assert article.title == "Stretches for desk workers"
