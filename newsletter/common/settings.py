@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import secrets
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -165,13 +166,55 @@ class Settings:
         return url
 
 
+    @property
+    def secret_key_file(self) -> Path:
+        """Where a generated secret key is kept: beside a SQLite database (it belongs to
+        that database's subscribers), else in the config's folder."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and ":memory:" not in url:
+            database = Path(url[len(prefix):].split("?", 1)[0])
+            return database.with_name(database.name + ".secret-key")
+        return self.path("newsletter.secret-key")
+
     def require_secret_key(self) -> str:
-        if len(self.secrets.secret_key) < 16:
-            raise ConfigError(
-                f"{SECRET_VARIABLES['secret_key']} is not set (or shorter than 16 characters)",
-                hint="it signs unsubscribe links; set it in the environment to a long random "
-                     "string, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
-        return self.secrets.secret_key
+        """NEWSLETTER_SECRET_KEY if it is exported, else the key kept in `secret_key_file`,
+        made on first use: staff need not invent one before they can try a send."""
+        variable = SECRET_VARIABLES["secret_key"]
+        if self.secrets.secret_key:
+            if len(self.secrets.secret_key) < 16:
+                raise ConfigError(f"{variable} is shorter than 16 characters",
+                                  hint=f"unset it to use the key kept in {self.secret_key_file},"
+                                       " or set it to a long random string")
+            return self.secrets.secret_key
+        return _kept_secret_key(self.secret_key_file)
+
+
+def _kept_secret_key(path: Path) -> str:
+    """The key in `path`, created (owner-only, atomically) if there is none yet."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise ConfigError(f"cannot create the secret key file {path}: {error.strerror}",
+                          hint="make the database's folder writable, or export "
+                               "NEWSLETTER_SECRET_KEY") from None
+    else:
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        if path.stat().st_mode & 0o077:
+            raise ConfigError(f"the secret key file {path} can be read by others",
+                              hint=f"chmod 600 {path}")
+        key = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read the secret key file {path}: {error}") from None
+    if len(key) < 16:
+        raise ConfigError(f"the secret key file {path} holds no usable key (under 16 "
+                          "characters)", hint="delete it to have a new one made (links "
+                                              "already sent stop working)")
+    return key
 
 
 def load_settings(path: Path | None = None, cwd: Path | None = None,

@@ -307,9 +307,9 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
     rendered = outcome.rendered
     template = issue_message(rendered, settings, date=now)
     subscriber = Subscribers(store.engine).by_email(address)
-    if subscriber is not None and settings.secrets.secret_key:
+    if subscriber is not None:
         fields = recipient_fields(Recipient(subscriber.id, subscriber.email, subscriber.name),
-                                  settings, rendered.slug, secret=settings.secrets.secret_key)
+                                  settings, rendered.slug, secret=settings.require_secret_key())
     else:
         fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
     try:
