@@ -108,9 +108,9 @@ def test_serve_refuses_a_public_address_without_a_staff_password(tmp_path):
     assert result.stderr.splitlines()[0] == (
         "error: the staff pages would be open to anyone who can reach this server")
     assert "NEWSLETTER_STAFF_PASSWORD" in result.stderr and "Traceback" not in result.stderr
-    no_secret = serve(config, env={})
-    assert no_secret.returncode == 1
-    assert "NEWSLETTER_SECRET_KEY is not set" in no_secret.stderr
+    short_secret = serve(config, env={"NEWSLETTER_SECRET_KEY": "short"})
+    assert short_secret.returncode == 1
+    assert "NEWSLETTER_SECRET_KEY is shorter than 16 characters" in short_secret.stderr
 
 
 def test_behind_a_trusted_proxy_the_client_address_and_prefix_come_from_it(tmp_path):
