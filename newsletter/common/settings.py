@@ -68,6 +68,10 @@ class IssueSettings:
 class StoreSettings:
     database_url: str = "sqlite:///newsletter.db"
     outbox: str = "outbox"
+    outbox_delivers: bool = False
+    """False: with no SMTP host, a send to the outbox is a rehearsal: the files are written,
+    nothing counts as sent and the issue stays open. True: the outbox is how mail leaves
+    (a pickup folder a local mail server reads), so a send to it is the real one."""
 
 
 @dataclass(frozen=True)

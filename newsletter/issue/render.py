@@ -70,11 +70,12 @@ def preheader_for(articles: tuple[Article, ...], clinic_name: str) -> str:
 
 
 def plan_issue(articles: tuple[Article, ...], *, slug: str, day: date, clinic_name: str,
-               subject: str = "", preheader: str = "") -> Issue:
+               subject: str = "", preheader: str = "", note: str = "") -> Issue:
     """The issue for these articles; a subject or preheader given by staff wins."""
     return Issue(slug=slug, day=day, articles=articles,
                  subject=" ".join(subject.split()) or subject_for(articles),
-                 preheader=" ".join(preheader.split()) or preheader_for(articles, clinic_name))
+                 preheader=" ".join(preheader.split()) or preheader_for(articles, clinic_name),
+                 note=note)
 
 
 def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None

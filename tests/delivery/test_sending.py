@@ -361,7 +361,10 @@ def test_the_outbox_writes_one_file_per_subscriber_and_a_resume_overwrites(tmp_p
     report = send_next_issue(settings, store, outbox, clock=now)
     files = sorted((tmp_path / "outbox").rglob("*.eml"))
     assert report.sent == 3 and len(files) == 3
+    assert files[0] == tmp_path / "outbox" / report.slug / "reader00001@mail.example.eml"
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"].addresses[0].addr_spec == "reader00001@mail.example"
-    outbox.send("x", "reader00001@mail.example", b"again", key=f"{report.slug}/000000001")
+    outbox.send("x", "reader00001@mail.example", b"again",
+                key=f"{report.slug}/reader00001@mail.example")
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 3
+    assert files[0].read_bytes() == b"again"

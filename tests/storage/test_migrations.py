@@ -48,7 +48,11 @@ def test_a_new_database_gets_the_tables_and_the_newest_revision_at_once(tmp_path
 def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url)
-    db.metadata.create_all(old)  # how the first version made its tables
+    with old.begin() as conn:  # the first version's tables, with no record of a revision
+        config = db.alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, db.FIRST_REVISION)
+        conn.exec_driver_sql("DROP TABLE alembic_version")
     now = datetime(2026, 11, 1, tzinfo=timezone.utc)
     with old.begin() as conn:
         conn.execute(insert(db.subscribers).values(
@@ -71,3 +75,22 @@ def test_processes_opening_one_new_database_at_once_take_turns(tmp_path):
     results = [(p.wait(timeout=60), p.stderr.read()) for p in opening]
     assert results == [(0, "")] * 4
     assert "subscribers" in inspect(create_engine(url)).get_table_names()
+
+
+def test_an_issue_of_the_first_schema_gets_an_empty_note_and_no_feed_of_its_own(tmp_path):
+    url = f"sqlite:///{tmp_path / 'first.db'}"
+    old = create_engine(url)
+    with old.begin() as conn:
+        config = db.alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO issues (slug, status, articles, subject, preheader, subject_override,"
+            " preheader_override, html, text, warnings, created_at, updated_at) VALUES"
+            " ('2026-11-01', 'draft', '[]', 'S', 'P', '', '', '<p>', 't', '[]',"
+            " '2026-11-01 00:00:00', '2026-11-01 00:00:00')")
+    old.dispose()
+    from newsletter.storage.issues import Issues
+
+    issue = Issues(db.connect(url)).by_slug("2026-11-01")
+    assert (issue.subject, issue.note, issue.feed) == ("S", "", None)
