@@ -153,8 +153,8 @@ def item_7(html: str, expect: Expect) -> list[str]:
         href = link.get("href", "")
         text = link.text_content().strip()
         alts = [i.get("alt", "") for i in link.iter("img") if i.get("alt")]
-        if not re.match(r"(https?://[^\s/]+|mailto:)", href):
-            found.append(f"link href {href!r} is not absolute http(s) or mailto")
+        if not re.match(r"(https?://[^\s/]+|mailto:|tel:\+?\d{7,15}$)", href):
+            found.append(f"link href {href!r} is not absolute http(s), mailto or tel")
         if not text and not alts:
             found.append(f"link to {href} has no text and no image alt")
         if re.search(r"\bclick here\b|^here$|^read more$", text, re.I):

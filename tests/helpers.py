@@ -35,11 +35,11 @@ def feed_articles(name: str) -> tuple[Article, ...]:
 
 
 def rendered(articles: tuple[Article, ...], settings: Settings | None = None,
-             slug: str = "2026-11-30") -> tuple[RenderedIssue, str, Expect]:
+             slug: str = "2026-11-30", note: str = "") -> tuple[RenderedIssue, str, Expect]:
     """The issue for `articles`, and one subscriber's finished HTML with what it must say."""
     settings = settings or Settings()
     issue = plan_issue(articles, slug=slug, day=date.fromisoformat(slug[:10]),
-                       clinic_name=settings.clinic.name)
+                       clinic_name=settings.clinic.name, note=note)
     result = render_issue(issue, settings.clinic)
     html = personalize(result.html, {"UNSUBSCRIBE_URL": UNSUBSCRIBE_URL,
                                      "GREETING": greeting("Ana Lopez")}, html=True)

@@ -39,6 +39,10 @@ class ClinicSettings:
     language: str = "en"
     brand_color: str = "#0f6b5c"
     logo_url: str = ""
+    phone: str = "+1 636-555-0100"
+    """Shown in each email's call to action as a tap-to-call (tel:) link; empty: none."""
+    booking_url: str = "https://advancedphysicalmedicine.example/book"
+    """The "Book an appointment" button of each email; empty: none."""
 
 
 @dataclass(frozen=True)
@@ -282,10 +286,14 @@ def _validated(settings: Settings) -> Settings:
     if not _HEX_COLOR.match(settings.clinic.brand_color):
         fail("clinic.brand_color", f"must be a 6-digit hex color like #0f6b5c, "
                                    f"not {settings.clinic.brand_color!r}")
-    for key in ("website", "public_base_url", "logo_url"):
+    for key in ("website", "public_base_url", "logo_url", "booking_url"):
         value = getattr(settings.clinic, key)
-        if (value or key != "logo_url") and not re.match(r"^https?://[^\s/]+", value):
+        if (value or key not in ("logo_url", "booking_url")) and not re.match(r"^https?://[^\s/]+", value):
             fail(f"clinic.{key}", f"must be an absolute http(s) URL, not {value!r}")
+    phone = settings.clinic.phone
+    if phone and (not re.fullmatch(r"\+?[0-9 ()./-]+", phone)
+                  or not 7 <= len(re.sub(r"\D", "", phone)) <= 15):
+        fail("clinic.phone", f"must be a phone number like +1 636-555-0100, not {phone!r}")
     for key in ("name", "postal_address"):
         if not getattr(settings.clinic, key).strip():
             fail(f"clinic.{key}", "must not be empty (the law asks for it in every email)"

@@ -11,6 +11,7 @@ and its articles remembered. A crash anywhere leaves a state the next run simply
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +33,8 @@ from ..storage.store import Store
 HEARTBEAT_SECONDS = 10
 FREEZE_ATTEMPTS = 3
 MAX_LISTED_FAILURES = 50
+TEST_MARK = "[TEST]"
+"""Before a test copy's subject: staff's inbox tells it from the real issue."""
 
 
 class IssueHeld(NewsletterError):
@@ -341,7 +344,8 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
     outcome = build_next_issue(settings, store, now=now)
     if outcome.issue is None:
         raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
-    rendered = outcome.rendered
+    rendered = dataclasses.replace(outcome.rendered,
+                                   subject=f"{TEST_MARK} {outcome.rendered.subject}")
     template = issue_message(rendered, settings, date=now)
     subscriber = Subscribers(store.engine).by_email(address)
     if subscriber is not None:

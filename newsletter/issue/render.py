@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 import cssutils
 import premailer
 
-from ..common.links import with_utm
+from ..common.links import tel_link, with_utm
 from ..common.model import Article, Issue
 from ..common.settings import ClinicSettings
 from ..common.templates import environment
 from ..common.text import cut
+from .note import note_html, note_text
 
 PREHEADER_MIN, PREHEADER_MAX = 40, 140
 SUBJECT_MAX = 78
@@ -108,6 +109,9 @@ def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None
         "byline": byline,
         "brand_color": clinic.brand_color,
         "preheader_spacer": "\u200c\u00a0" * 60,
+        "note_html": note_html(issue.note),
+        "note_text": note_text(issue.note),
+        "tel": tel_link(clinic.phone) if clinic.phone else "",
     }
     html = env.get_template("email/issue.html").render(context)
     text = env.get_template("email/issue.txt").render(context)

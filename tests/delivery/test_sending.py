@@ -313,6 +313,8 @@ def test_test_copy_touches_neither_ledger_nor_issue(tmp_path, smtp):
               now=now())
     assert smtp.count_by_recipient() == {"staff@clinic.example": 1}
     assert "/unsubscribe/sample" in parsed(smtp.messages[0])["List-Unsubscribe"]
+    subject = parsed(smtp.messages[0])["Subject"]
+    assert subject.startswith("[TEST] ") and subject[7:] == store.issues.open().subject
     assert store.issues.open().status == "draft"
     assert send(settings, store).sent == 2
 
