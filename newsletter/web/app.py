@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import urlsplit
 
 import jinja2
 from flask import Flask, render_template
@@ -17,6 +18,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
+from ..common.i18n import text_direction
+from ..common.links import tel_link
 from ..common.settings import Settings
 from ..common.templates import templates_dir
 from ..mail.transport import Transport, transport_for
@@ -27,6 +30,11 @@ from .ratelimit import SlidingWindow
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
 """A CSV of 50,000 patients is about 3 MB."""
+SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS = 30, 600
+"""Sign-ups with a valid address from one client address in 10 minutes: a front desk
+signing up patients one after another stays far below it, a script mailing links to
+strangers does not (and each mailbox still gets at most LINKS_PER_MAILBOX)."""
+LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS = 3, 3600
 
 
 def create_app(settings: Settings, *, store: Store | None = None,
@@ -51,7 +59,10 @@ def create_app(settings: Settings, *, store: Store | None = None,
         MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
     )
     app.jinja_env.undefined = jinja2.StrictUndefined
-    app.jinja_env.globals.update(settings=settings, clinic=settings.clinic)
+    app.jinja_env.globals.update(settings=settings, clinic=settings.clinic,
+                                 text_direction=text_direction(settings.clinic.language))
+    app.jinja_env.filters["host"] = lambda url: urlsplit(url).hostname or url
+    app.jinja_env.filters["tel"] = tel_link
     app.jinja_env.filters["local"] = lambda when: (
         when.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z") if when else "")
     store = store or Store.open(settings.database_url)
@@ -59,8 +70,8 @@ def create_app(settings: Settings, *, store: Store | None = None,
         settings=settings, store=store, subscribers=Subscribers(store.engine),
         new_transport=(lambda: transport) if transport else (lambda: transport_for(settings)),
         clock=clock,
-        per_client=SlidingWindow(5, 600, clock),   # five sign-ups from one address in 10 min
-        per_address=SlidingWindow(3, 3600, clock))  # three links to one mailbox an hour
+        per_client=SlidingWindow(SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS, clock),
+        per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock))
     if settings.web.trusted_proxies:
         n = settings.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..audience import optin
-from ..audience.addresses import InvalidValue
+from ..audience.addresses import InvalidValue, normalize_address
 from ..common.errors import NewsletterError
 from ..common.tokens import subscriber_of
 from ..issue.archive import web_page
@@ -24,6 +24,21 @@ SAMPLE_TOKEN = "sample"
 @blueprint.get("/")
 def home():
     return redirect(url_for("public.archive"))
+
+
+@blueprint.get("/brand.css")
+def brand_css():
+    """The clinic's color for the pages' stylesheet (the pages allow no inline style), and
+    a lighter tint of it that stays readable on a dark background."""
+    color = context().settings.clinic.brand_color
+    return Response(f":root {{ --brand: {color}; --brand-on-dark: {_tint(color)}; }}\n",
+                    content_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=300"})
+
+
+def _tint(color: str, toward_white: float = 0.5) -> str:
+    channels = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c + (255 - c) * toward_white):02x}" for c in channels)
 
 
 @blueprint.get("/unsubscribe")
@@ -57,12 +72,14 @@ def subscribe():
         return _subscribe_page()
     email = request.form.get("email", "")[:320]
     name = request.form.get("name", "")[:200]
-    if not ctx.per_client.allow(request.remote_addr or "?"):
-        abort(429, "Too many sign-ups from here. Please try again later.")
     try:
-        subscriber = optin.request(ctx.subscribers, email, name, now=ctx.clock())
+        normalize_address(email)  # a typo is corrected on the page, and counts toward nothing
     except InvalidValue as error:
         return _subscribe_page(email, name, f"That address does not look right: {error}."), 400
+    client = request.remote_addr or "?"
+    if not ctx.per_client.allow(client):
+        return _limit_page(ctx.per_client.retry_after(client))
+    subscriber = optin.request(ctx.subscribers, email, name, now=ctx.clock())
     # Anyone on the list, or not, sees the same page: the form must not tell who reads us.
     if subscriber is not None and ctx.per_address.allow(subscriber.email):
         try:
@@ -71,6 +88,13 @@ def subscribe():
             return _subscribe_page(email, name, "We could not send the confirmation email "
                                                 "just now. Please try again later."), 503
     return _subscribe_page(sent=True)
+
+
+def _limit_page(seconds: int):
+    """The 429 of the sign-up form, in words a person can act on, with Retry-After."""
+    minutes = max(1, -(-seconds // 60))
+    page = render_template("limit.html", minutes=minutes)
+    return page, 429, {"Retry-After": str(max(1, seconds))}
 
 
 def _subscribe_page(email: str = "", name: str = "", error: str = "", sent: bool = False):

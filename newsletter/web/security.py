@@ -19,7 +19,7 @@ PAGE_POLICY = ("default-src 'none'; script-src 'none'; style-src 'self'; "
 EMAIL_POLICY = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; "
                 "img-src https: http: data:; form-action 'none'; frame-ancestors 'self'; "
                 "base-uri 'none'")
-CACHEABLE = ("/archive", "/static/")
+CACHEABLE = ("/archive", "/static/", "/brand.css")
 """Public pages that hold nothing personal; every other page is no-store (staff pages, and
 token pages whose URL is a key)."""
 

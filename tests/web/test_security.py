@@ -9,6 +9,7 @@ from newsletter.common.errors import ConfigError
 from newsletter.common.settings import load_settings
 from newsletter.common.tokens import unsubscribe_token
 from newsletter.web import create_app
+from newsletter.web.app import SIGNUPS_PER_CLIENT
 
 from ..helpers import NEWSLETTER, clean_env, item
 from ..sending_setup import ENV, SECRET, make_clinic
@@ -123,9 +124,11 @@ def test_behind_a_trusted_proxy_the_client_address_and_prefix_come_from_it(tmp_p
     assert "Secure" in form.headers["Set-Cookie"]  # HTTPS at the proxy: a Secure cookie
     token = csrf_of(form.text)
 
-    def sign_up(client_address: str) -> int:
+    def sign_up(client_address: str, n: int = 0) -> int:
         return site.client.post("/subscribe", headers={**proxy, "X-Forwarded-For": client_address},
-                                data={"csrf_token": token, "email": "a@mail.example"}).status_code
+                                data={"csrf_token": token, "email": f"a{n}@mail.example"}
+                                ).status_code
 
-    assert [sign_up("198.51.100.1") for _ in range(6)] == [200] * 5 + [429]
+    assert [sign_up("198.51.100.1", n) for n in range(SIGNUPS_PER_CLIENT + 1)] == [
+        200] * SIGNUPS_PER_CLIENT + [429]
     assert sign_up("198.51.100.2") == 200  # another reader behind the same proxy
