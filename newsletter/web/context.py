@@ -4,7 +4,7 @@ the rate limits, kept on the Flask app by `create_app` and read with `context()`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -14,6 +14,7 @@ from ..common.settings import Settings
 from ..mail.transport import Transport
 from ..storage.store import Store
 from .ratelimit import SlidingWindow
+from .send_now import BackgroundSends
 
 @dataclass
 class Context:
@@ -24,6 +25,7 @@ class Context:
     clock: Clock
     per_client: SlidingWindow
     per_address: SlidingWindow
+    sends: BackgroundSends = field(default_factory=BackgroundSends)
 
     @property
     def secret(self) -> str:
