@@ -198,8 +198,8 @@ def item_9(html: str, expect: Expect) -> list[str]:
         found.append(f"preheader is {len(text)} characters (40-140)")
     if text != expect.preheader:
         found.append("preheader text is not the issue's preheader")
-    lead = expect.articles[0]
-    if lead.summary[:20] not in text and lead.title[:20] not in text:
+    lead = expect.articles[0] if expect.articles else None
+    if lead and lead.summary[:20] not in text and lead.title[:20] not in text:
         found.append("preheader does not speak of the lead article")
     return found
 

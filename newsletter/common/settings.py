@@ -69,6 +69,14 @@ class IssueSettings:
 
 
 @dataclass(frozen=True)
+class WelcomeSettings:
+    enabled: bool = False
+    """True: someone who confirms their subscription gets templates/email/welcome.*."""
+    subject: str = ""
+    """Empty: "Welcome to the <clinic> newsletter"."""
+
+
+@dataclass(frozen=True)
 class StoreSettings:
     database_url: str = "sqlite:///newsletter.db"
     outbox: str = "outbox"
@@ -132,6 +140,7 @@ class Settings:
     sender: SenderSettings = field(default_factory=SenderSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
     issue: IssueSettings = field(default_factory=IssueSettings)
+    welcome: WelcomeSettings = field(default_factory=WelcomeSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -302,6 +311,8 @@ def _validated(settings: Settings) -> Settings:
         value = getattr(settings.sender, key)
         if (value or key == "address") and not _ADDRESS.match(value):
             fail(f"sender.{key}", f"is not an email address: {value!r}")
+    if any(c in settings.welcome.subject for c in "\r\n"):
+        fail("welcome.subject", "must be one line")
     if any(c in settings.sender.name for c in "\r\n"):
         fail("sender.name", "must be one line")
     bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),

@@ -82,13 +82,7 @@ def plan_issue(articles: tuple[Article, ...], *, slug: str, day: date, clinic_na
 def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None
                  ) -> RenderedIssue:
     """Both parts of the email, CSS inlined once. Pure: no network, no clock."""
-    env = environment(templates)
     zone = ZoneInfo(clinic.timezone)
-    web_url = web_url_of(clinic, issue.slug)
-    campaign = issue.slug
-
-    def utm(url: str) -> str:
-        return with_utm(url, source="newsletter", medium="email", campaign=campaign)
 
     def byline(article: Article) -> str:
         parts = []
@@ -99,23 +93,39 @@ def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None
         parts.append(f"{article.reading_minutes} min read")
         return " · ".join(parts)
 
+    return render_email("issue", clinic, slug=issue.slug, subject=issue.subject,
+                        preheader=issue.preheader, day=issue.day,
+                        web_url=web_url_of(clinic, issue.slug), templates=templates,
+                        issue=issue, byline=byline,
+                        introduction=_introduction(issue, clinic.name),
+                        note_html=note_html(issue.note), note_text=note_text(issue.note))
+
+
+def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
+                 preheader: str, day: date, web_url: str, templates: Path | None = None,
+                 **context) -> RenderedIssue:
+    """templates/email/<name>.html and .txt in the newsletter's layout, CSS inlined once;
+    what every such email has (masthead, call to action, footer) is in the context."""
+    env = environment(templates)
+
+    def utm(url: str) -> str:
+        return with_utm(url, source="newsletter", medium="email", campaign=slug)
+
     context = {
         "utm": utm,
-        "issue": issue,
         "clinic": clinic,
+        "subject": subject,
+        "preheader": preheader,
         "web_url": web_url,
-        "issue_date": _long_date(issue.day),
-        "introduction": _introduction(issue, clinic.name),
-        "byline": byline,
+        "issue_date": _long_date(day),
         "brand_color": clinic.brand_color,
         "preheader_spacer": "\u200c\u00a0" * 60,
-        "note_html": note_html(issue.note),
-        "note_text": note_text(issue.note),
         "tel": tel_link(clinic.phone) if clinic.phone else "",
+        **context,
     }
-    html = env.get_template("email/issue.html").render(context)
-    text = env.get_template("email/issue.txt").render(context)
-    return RenderedIssue(slug=issue.slug, subject=issue.subject, preheader=issue.preheader,
+    html = env.get_template(f"email/{name}.html").render(context)
+    text = env.get_template(f"email/{name}.txt").render(context)
+    return RenderedIssue(slug=slug, subject=subject, preheader=preheader,
                          html=inline_css(html), text=_crlf_free(text), web_url=web_url)
 
 

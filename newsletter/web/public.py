@@ -6,17 +6,22 @@ so unsubscribing or confirming takes a POST (a button, or the mailbox's one-clic
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..audience import optin
 from ..audience.addresses import InvalidValue, normalize_address
 from ..common.errors import NewsletterError
 from ..common.tokens import subscriber_of
+from ..common.model import Recipient
 from ..issue.archive import web_page
+from ..issue.welcome import welcome_message
 from .context import context
 from .security import EMAIL_POLICY, is_one_click
 
 blueprint = Blueprint("public", __name__)
+log = logging.getLogger(__name__)
 SAMPLE_TOKEN = "sample"
 """The unsubscribe token of previews and test copies to people not on the list."""
 
@@ -115,6 +120,23 @@ def _send_confirmation(subscriber) -> None:
         transport.close()
 
 
+def _send_welcome(subscriber) -> None:
+    """Once, as the confirmation lands; a mail server that refuses it only costs the
+    welcome (the reader is subscribed all the same), so it is logged, not shown."""
+    ctx = context()
+    message = welcome_message(ctx.settings, Recipient(subscriber.id, subscriber.email,
+                                                      subscriber.name),
+                              secret=ctx.secret, now=ctx.clock())
+    transport = ctx.new_transport()
+    try:
+        transport.send(ctx.settings.sender.address, subscriber.email, message,
+                       key=f"welcome/{subscriber.email}")
+    except NewsletterError as error:
+        log.warning("the welcome email to %s was not sent: %s", subscriber.email, error)
+    finally:
+        transport.close()
+
+
 @blueprint.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     ctx = context()
@@ -128,7 +150,9 @@ def confirm(token: str):
         return render_template("confirm.html", state="invalid",
                                message="this confirmation link is not valid", hint=""), 400
     if request.method == "POST":
-        ctx.subscribers.confirm(subscriber.id, requested_at=asked.requested_at, now=ctx.clock())
+        if ctx.subscribers.confirm(subscriber.id, requested_at=asked.requested_at,
+                                   now=ctx.clock()) and ctx.settings.welcome.enabled:
+            _send_welcome(subscriber)
         subscriber = ctx.subscribers.get(subscriber.id)
     state = ("done" if subscriber.status == "active" else
              "ask" if subscriber.may_confirm(asked.requested_at) else "left")
