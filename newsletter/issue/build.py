@@ -177,7 +177,8 @@ def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | N
     day = (current.created_at if same else now).astimezone(settings.zone).date()
     slug = current.slug if same else store.issues.free_slug(conn, day.isoformat())
     issue = plan_issue(selection.articles, slug=slug, day=day, clinic_name=settings.clinic.name,
-                       subject=subject_override, preheader=preheader_override, note=note)
+                       subject=subject_override, preheader=preheader_override, note=note,
+                       language=settings.clinic.language)
     rendered = render_issue(issue, settings.clinic)
     content = IssueContent(
         slug=slug, articles=selection.articles, subject=issue.subject,

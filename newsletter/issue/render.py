@@ -15,9 +15,13 @@ from html import escape
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from urllib.parse import urlsplit
+
 import cssutils
 import premailer
+from markupsafe import Markup
 
+from ..common.i18n import gettext, long_date, ngettext
 from ..common.links import tel_link, with_utm
 from ..common.model import Article, Issue
 from ..common.settings import ClinicSettings
@@ -48,56 +52,63 @@ class RenderedIssue:
     web_url: str
 
 
-def subject_for(articles: tuple[Article, ...]) -> str:
+def subject_for(articles: tuple[Article, ...], language: str = "en") -> str:
     """The lead article's title, and how many more there are."""
-    suffix = f" (+{len(articles) - 1} more)" if len(articles) > 1 else ""
+    more = len(articles) - 1
+    suffix = " " + ngettext(language, "(+%(num)d more)", "(+%(num)d more)", more) \
+        if more else ""
     return cut(articles[0].title, SUBJECT_MAX - len(suffix)) + suffix
 
 
-def preheader_for(articles: tuple[Article, ...], clinic_name: str) -> str:
+def preheader_for(articles: tuple[Article, ...], clinic_name: str, language: str = "en") -> str:
     """The inbox's second line: what the lead article says, then what else is inside."""
     lead = articles[0]
     others = [a.title for a in articles[1:]]
     if others:
-        text = f"{cut(lead.summary, 70)} Also: " + "; ".join(others)
+        text = gettext(language, "%(summary)s Also: %(titles)s", summary=cut(lead.summary, 70),
+                       titles="; ".join(others))
     else:
         text = lead.summary
     text = cut(text, PREHEADER_MAX)
     if len(text) < PREHEADER_MIN:
-        text = cut(f"{text} New from {clinic_name}.".strip(), PREHEADER_MAX)
+        text = cut(f"{text} " + gettext(language, "New from %(clinic)s.", clinic=clinic_name),
+                   PREHEADER_MAX).strip()
     if len(text) < PREHEADER_MIN:
-        text = f"{text} Read the latest articles from our clinic."
+        text = f"{text} " + gettext(language, "Read the latest articles from our clinic.")
     return text
 
 
 def plan_issue(articles: tuple[Article, ...], *, slug: str, day: date, clinic_name: str,
-               subject: str = "", preheader: str = "", note: str = "") -> Issue:
+               subject: str = "", preheader: str = "", note: str = "",
+               language: str = "en") -> Issue:
     """The issue for these articles; a subject or preheader given by staff wins."""
     return Issue(slug=slug, day=day, articles=articles,
-                 subject=" ".join(subject.split()) or subject_for(articles),
-                 preheader=" ".join(preheader.split()) or preheader_for(articles, clinic_name),
+                 subject=" ".join(subject.split()) or subject_for(articles, language),
+                 preheader=" ".join(preheader.split())
+                 or preheader_for(articles, clinic_name, language),
                  note=note)
 
 
 def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None
                  ) -> RenderedIssue:
     """Both parts of the email, CSS inlined once. Pure: no network, no clock."""
-    zone = ZoneInfo(clinic.timezone)
+    zone, language = ZoneInfo(clinic.timezone), clinic.language
 
     def byline(article: Article) -> str:
         parts = []
         if article.published:
-            parts.append(_long_date(article.published.astimezone(zone).date()))
+            parts.append(long_date(article.published.astimezone(zone).date(), language))
         if article.author:
-            parts.append(f"by {article.author}")
-        parts.append(f"{article.reading_minutes} min read")
+            parts.append(gettext(language, "by %(author)s", author=article.author))
+        parts.append(ngettext(language, "%(num)d min read", "%(num)d min read",
+                              article.reading_minutes))
         return " · ".join(parts)
 
     return render_email("issue", clinic, slug=issue.slug, subject=issue.subject,
                         preheader=issue.preheader, day=issue.day,
                         web_url=web_url_of(clinic, issue.slug), templates=templates,
                         issue=issue, byline=byline,
-                        introduction=_introduction(issue, clinic.name),
+                        introduction=_introduction(issue, clinic),
                         note_html=note_html(issue.note), note_text=note_text(issue.note))
 
 
@@ -106,7 +117,7 @@ def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
                  **context) -> RenderedIssue:
     """templates/email/<name>.html and .txt in the newsletter's layout, CSS inlined once;
     what every such email has (masthead, call to action, footer) is in the context."""
-    env = environment(templates)
+    env = environment(templates, clinic.language)
 
     def utm(url: str) -> str:
         return with_utm(url, source="newsletter", medium="email", campaign=slug)
@@ -117,10 +128,12 @@ def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
         "subject": subject,
         "preheader": preheader,
         "web_url": web_url,
-        "issue_date": _long_date(day),
+        "issue_date": long_date(day, clinic.language),
         "brand_color": clinic.brand_color,
         "preheader_spacer": "\u200c\u00a0" * 60,
         "tel": tel_link(clinic.phone) if clinic.phone else "",
+        "site_link": Markup('<a href="{}">{}</a>').format(
+            clinic.website, urlsplit(clinic.website).hostname or clinic.website),
         **context,
     }
     html = env.get_template(f"email/{name}.html").render(context)
@@ -157,20 +170,16 @@ def personalize(template: str, values: dict[str, str], *, html: bool) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def greeting(name: str) -> str:
+def greeting(name: str, language: str = "en") -> str:
     first = name.split()[0] if name.strip() else ""
-    return f"Hi {first}," if first else "Hello,"
+    return gettext(language, "Hi %(name)s,", name=first) if first else \
+        gettext(language, "Hello,")
 
 
-def _introduction(issue: Issue, clinic_name: str) -> str:
-    count = len(issue.articles)
-    if count == 1:
-        return f"Here is the newest article from the team at {clinic_name}."
-    return f"Here are the {count} newest articles from the team at {clinic_name}."
-
-
-def _long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+def _introduction(issue: Issue, clinic: ClinicSettings) -> str:
+    return ngettext(clinic.language, "Here is the newest article from the team at %(clinic)s.",
+                    "Here are the %(num)d newest articles from the team at %(clinic)s.",
+                    len(issue.articles), clinic=clinic.name)
 
 
 def _crlf_free(text: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..common.i18n import gettext
 from ..common.model import Recipient
 from ..common.settings import Settings
 from .message import issue_message, recipient_fields
@@ -15,14 +16,17 @@ SLUG = "welcome"
 
 
 def welcome_subject(settings: Settings) -> str:
-    return settings.welcome.subject or f"Welcome to the {settings.clinic.name} newsletter"
+    return settings.welcome.subject or gettext(settings.clinic.language,
+                                               "Welcome to the %(clinic)s newsletter",
+                                               clinic=settings.clinic.name)
 
 
 def render_welcome(settings: Settings, *, now: datetime) -> RenderedIssue:
     clinic = settings.clinic
     return render_email(SLUG, clinic, slug=SLUG, subject=welcome_subject(settings),
-                        preheader=f"Thank you for subscribing. What to expect from "
-                                  f"{clinic.name}, and how to reach us.",
+                        preheader=gettext(clinic.language, "Thank you for subscribing. What "
+                                          "to expect from %(clinic)s, and how to reach us.",
+                                          clinic=clinic.name),
                         day=now.astimezone(settings.zone).date(),
                         web_url=f"{clinic.public_base_url.rstrip('/')}/archive")
 

@@ -11,17 +11,18 @@ import hmac
 from urllib.parse import urlsplit
 
 import jinja2
-from flask import Flask, render_template
+from markupsafe import Markup
+from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
-from ..common.i18n import text_direction
+from ..common.i18n import gettext, long_date
 from ..common.links import tel_link
 from ..common.settings import Settings
-from ..common.templates import templates_dir
+from ..common.templates import install_language, templates_dir
 from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
 from . import public, security, staff
@@ -59,10 +60,16 @@ def create_app(settings: Settings, *, store: Store | None = None,
         MAX_CONTENT_LENGTH=UPLOAD_LIMIT,
     )
     app.jinja_env.undefined = jinja2.StrictUndefined
-    app.jinja_env.globals.update(settings=settings, clinic=settings.clinic,
-                                 text_direction=text_direction(settings.clinic.language))
+    app.jinja_env.globals.update(settings=settings, clinic=settings.clinic)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    install_language(app.jinja_env, settings.clinic.language)
     app.jinja_env.filters["host"] = lambda url: urlsplit(url).hostname or url
     app.jinja_env.filters["tel"] = tel_link
+    app.jinja_env.filters["bold"] = lambda text: Markup("<strong>{}</strong>").format(text)
+    app.jinja_env.filters["mailto"] = lambda address: Markup('<a href="mailto:{0}">{0}</a>'
+                                                             ).format(address)
+    app.jinja_env.filters["local_date"] = lambda when: long_date(
+        when.astimezone(settings.zone).date(), settings.clinic.language) if when else ""
     app.jinja_env.filters["local"] = lambda when: (
         when.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z") if when else "")
     store = store or Store.open(settings.database_url)
@@ -85,11 +92,20 @@ def create_app(settings: Settings, *, store: Store | None = None,
 
 
 def _http_error(error: HTTPException):
-    return render_template("error.html", code=error.code, title=error.name,
+    """The page of an HTTP error, titled in the clinic's language (Werkzeug's own names
+    and descriptions are English, so the message is ours where we know the code)."""
+    language = current_app.extensions["newsletter"].settings.clinic.language
+    titles = {404: gettext(language, "Page not found"),
+              400: gettext(language, "That did not work"),
+              405: gettext(language, "That did not work"),
+              413: gettext(language, "That file is too large")}
+    return render_template("error.html", code=error.code, title=titles.get(error.code, error.name),
                            message=error.description, hint=""), error.code
 
 
 def _newsletter_error(error: NewsletterError):
     code = 502 if isinstance(error, FeedError) else 400
-    return render_template("error.html", code=code, title="That did not work",
+    language = current_app.extensions["newsletter"].settings.clinic.language
+    return render_template("error.html", code=code,
+                           title=gettext(language, "That did not work"),
                            message=str(error), hint=error.hint), code

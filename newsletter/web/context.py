@@ -10,6 +10,7 @@ from flask import current_app
 
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock
+from ..common.i18n import gettext
 from ..common.settings import Settings
 from ..mail.transport import Transport
 from ..storage.store import Store
@@ -34,3 +35,8 @@ class Context:
 
 def context() -> Context:
     return current_app.extensions["newsletter"]
+
+
+def _(message: str, **values) -> str:
+    """`message` in the clinic's language (for what a route says, beside its template)."""
+    return gettext(context().settings.clinic.language, message, **values)

@@ -17,7 +17,7 @@ from ..common.tokens import subscriber_of
 from ..common.model import Recipient
 from ..issue.archive import web_page
 from ..issue.welcome import welcome_message
-from .context import context
+from .context import _, context
 from .security import EMAIL_POLICY, is_one_click
 
 blueprint = Blueprint("public", __name__)
@@ -66,7 +66,7 @@ def unsubscribe(token: str):
                                state="already" if subscriber.suppressed else "ask")
     ctx.subscribers.unsubscribe(subscriber.id, now=ctx.clock())  # again is harmless
     if is_one_click():
-        return Response("Unsubscribed.\n", content_type="text/plain; charset=utf-8")
+        return Response(_("Unsubscribed.") + "\n", content_type="text/plain; charset=utf-8")
     return render_template("unsubscribe.html", state="done", email=subscriber.email)
 
 
@@ -80,7 +80,8 @@ def subscribe():
     try:
         normalize_address(email)  # a typo is corrected on the page, and counts toward nothing
     except InvalidValue as error:
-        return _subscribe_page(email, name, f"That address does not look right: {error}."), 400
+        return _subscribe_page(email, name, _("That address does not look right: %(reason)s.",
+                                              reason=error)), 400
     client = request.remote_addr or "?"
     if not ctx.per_client.allow(client):
         return _limit_page(ctx.per_client.retry_after(client))
@@ -90,8 +91,8 @@ def subscribe():
         try:
             _send_confirmation(subscriber)
         except NewsletterError:
-            return _subscribe_page(email, name, "We could not send the confirmation email "
-                                                "just now. Please try again later."), 503
+            return _subscribe_page(email, name, _("We could not send the confirmation email "
+                                                  "just now. Please try again later.")), 503
     return _subscribe_page(sent=True)
 
 
@@ -142,13 +143,14 @@ def confirm(token: str):
     ctx = context()
     try:
         asked = optin.confirmation_of(ctx.secret, token, now=ctx.clock())
-    except NewsletterError as error:
-        return render_template("confirm.html", state="invalid", message=str(error),
-                               hint=error.hint), 400
+    except optin.ExpiredLink:
+        return render_template("confirm.html", state="expired",
+                               hours=optin.CONFIRM_HOURS), 400
+    except NewsletterError:
+        return render_template("confirm.html", state="invalid"), 400
     subscriber = ctx.subscribers.get(asked.subscriber_id)
     if subscriber is None:
-        return render_template("confirm.html", state="invalid",
-                               message="this confirmation link is not valid", hint=""), 400
+        return render_template("confirm.html", state="invalid"), 400
     if request.method == "POST":
         if ctx.subscribers.confirm(subscriber.id, requested_at=asked.requested_at,
                                    now=ctx.clock()) and ctx.settings.welcome.enabled:
@@ -156,8 +158,7 @@ def confirm(token: str):
         subscriber = ctx.subscribers.get(subscriber.id)
     state = ("done" if subscriber.status == "active" else
              "ask" if subscriber.may_confirm(asked.requested_at) else "left")
-    return render_template("confirm.html", state=state, email=subscriber.email, message="",
-                           hint="")
+    return render_template("confirm.html", state=state, email=subscriber.email)
 
 
 @blueprint.get("/archive")
@@ -171,7 +172,7 @@ def archive():
 def archived_issue(slug: str):
     issue = context().store.issues.by_slug(slug)
     if issue is None or issue.status != "sent":  # a draft is nobody's business yet
-        abort(404, "There is no such issue in the archive.")
+        abort(404, _("There is no such issue in the archive."))
     return Response(web_page(issue, context().settings), content_type="text/html; charset=utf-8",
                     headers={"Content-Security-Policy": EMAIL_POLICY,
                              "Cache-Control": "public, max-age=300"})

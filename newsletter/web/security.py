@@ -13,6 +13,8 @@ import secrets
 from flask import Flask, Response, abort, g, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from .context import _
+
 PAGE_POLICY = ("default-src 'none'; script-src 'none'; style-src 'self'; "
                "img-src 'self' https: http: data:; frame-src 'self'; form-action 'self'; "
                "frame-ancestors 'self'; base-uri 'none'")
@@ -86,8 +88,8 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_FIELD, "")
     expected = session.get(CSRF_FIELD, "")
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(400, "This form expired or did not come from this site. Go back, reload the "
-                   "page and try again.")
+        abort(400, _("This form expired or did not come from this site. Go back, reload "
+                     "the page and try again."))
 
 
 def is_one_click() -> bool:
