@@ -26,6 +26,10 @@ class Expect:
     web_url: str
     postal_address: str
     articles: tuple[Article, ...]
+    reason: str = "because you subscribed"
+    """The words, in the email's language, that say why the reader gets it."""
+    unsubscribe_word: str = "unsubscribe"
+    """The unsubscribe link's text, in the email's language."""
 
 
 def _doc(html: str):
@@ -263,14 +267,14 @@ def item_13(html: str, expect: Expect) -> list[str]:
 def item_14(html: str, expect: Expect) -> list[str]:
     doc, found = _doc(html), []
     hrefs = {a.get("href"): a.text_content().strip() for a in doc.iter("a")}
-    if "unsubscribe" not in hrefs.get(expect.unsubscribe_url, "").lower():
+    if expect.unsubscribe_word.lower() not in hrefs.get(expect.unsubscribe_url, "").lower():
         found.append("no visible Unsubscribe link to the subscriber's unsubscribe URL")
     if expect.web_url not in hrefs:
         found.append("no link to the web version")
     text = " ".join(doc.body.text_content().split())
     if " ".join(expect.postal_address.split()) not in text:
         found.append("the postal address is missing")
-    if "because you subscribed" not in text:
+    if expect.reason not in text:
         found.append("the email does not say why the reader gets it")
     return found
 

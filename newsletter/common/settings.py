@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .i18n import known_language
 from .tomlfile import Table, read_toml
 
 SAMPLE_FEED = "sample"
@@ -292,6 +293,9 @@ def _validated(settings: Settings) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         fail("clinic.timezone", f"is not a known time zone: {settings.clinic.timezone!r} "
                                 "(use a name like America/Chicago)")
+    if not known_language(settings.clinic.language):
+        fail("clinic.language", f"is not a language code like en or es: "
+                                f"{settings.clinic.language!r}")
     if not _HEX_COLOR.match(settings.clinic.brand_color):
         fail("clinic.brand_color", f"must be a 6-digit hex color like #0f6b5c, "
                                    f"not {settings.clinic.brand_color!r}")

@@ -1,6 +1,7 @@
 """SpamAssassin (Debian's `spamassassin`, local rules only: no network tests) finds nothing
 to hold against the content of the sample issue: a score of 0, no rule with points."""
 
+import dataclasses
 import re
 import shutil
 import subprocess
@@ -29,9 +30,11 @@ def spam_report(message: bytes, home) -> tuple[float, list[str]]:
     return float(score.group(1)), [name for points, name in rules if float(points) != 0]
 
 
-@pytest.mark.parametrize("language", ["en"])
+@pytest.mark.parametrize("language", ["en", "es"])
 def test_the_sample_issue_scores_zero(tmp_path, language):
     settings = Settings()
+    settings = dataclasses.replace(settings, clinic=dataclasses.replace(settings.clinic,
+                                                                        language=language))
     result, _, _ = rendered(sample_articles()[:3], settings)
     message = issue_message(result, settings, date=AT).fill(sample_fields(settings, result.slug))
     score, rules = spam_report(message, tmp_path)
