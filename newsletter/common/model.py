@@ -35,6 +35,9 @@ class Article:
     categories: tuple[str, ...] = ()
     image: Image | None = None
     reading_minutes: int = 1
+    origin: str = "feed"
+    """Where it came from: "feed" (RSS, Atom, JSON Feed), "page" (a blog without a feed) or
+    "evergreen" (the clinic's own list, feed/evergreen.py)."""
 
     @property
     def keys(self) -> tuple[str, str]:
@@ -57,6 +60,17 @@ class ParsedFeed:
     link: str
     articles: tuple[Article, ...]
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What is remembered of one article page of a blog read without a feed: its
+    validators for a conditional GET, and the article it was read as."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    article: Article | None
 
 
 @dataclass(frozen=True)

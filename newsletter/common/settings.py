@@ -56,7 +56,11 @@ class SenderSettings:
 @dataclass(frozen=True)
 class FeedSettings:
     source: str = SAMPLE_FEED
+    """A feed (RSS, Atom, JSON Feed), the blog's web page (its feed is found, or its pages
+    are read), a file, or "sample"."""
     timeout_seconds: float = 10.0
+    max_pages: int = 12
+    """A blog read without a feed: at most this many article pages are read a run."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class IssueSettings:
     summary_chars: int = 240
     first_run_window_days: int = 45
     flood_threshold: int = 8
+    backlog_max_days: int = 60
+    """A new article older than this is not mailed any more: it leaves the queue with a note."""
     subject: str = ""
     preheader: str = ""
 
@@ -320,11 +326,14 @@ def _validated(settings: Settings) -> Settings:
     if any(c in settings.sender.name for c in "\r\n"):
         fail("sender.name", "must be one line")
     bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),
-              "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000)}
+              "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000),
+              "backlog_max_days": (1, 3650)}
     for key, (least, most) in bounds.items():
         value = getattr(settings.issue, key)
         if not least <= value <= most:
             fail(f"issue.{key}", f"must be between {least} and {most}, not {value}")
+    if not 1 <= settings.feed.max_pages <= 200:
+        fail("feed.max_pages", f"must be between 1 and 200, not {settings.feed.max_pages}")
     if not 0 < settings.feed.timeout_seconds <= 300:
         fail("feed.timeout_seconds", "must be between 0 and 300 seconds")
     if not settings.feed.source.strip():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import ftfy
 import lxml.etree
 import lxml.html
 import regex
@@ -35,9 +36,18 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _PLACEHOLDER_OPENER = re.compile(r"%{2,}")
 
 
+# UTF-8 read as Windows-1252 or Latin-1 ("userâ€™s", "retransmisiÃ³n"): only text with such a
+# pair is handed to ftfy, which undoes the double encoding where it is sure.
+_MOJIBAKE = re.compile("[ÂÃâÐÑ][\x80-\xbf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+                       "\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+
+
 def clean_chars(text: str) -> str:
-    """Drop control characters and placeholder openers from text that came from a feed.
-    Controls that end a line (CR, VT, FF, NEL) become spaces: the words around them stay apart."""
+    """Drop control characters and placeholder openers from text that came from a feed, and
+    undo double-encoded UTF-8. Controls that end a line (CR, VT, FF, NEL) become spaces: the
+    words around them stay apart."""
+    if _MOJIBAKE.search(text):
+        text = ftfy.fix_encoding(text)
     text = _UNWANTED_CHARS.sub(lambda m: " " if m.group() in "\r\x0b\x0c\x85" else "", text)
     return _PLACEHOLDER_OPENER.sub("%", text)
 
@@ -48,12 +58,27 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return _normalize(clean_chars(html))
-    try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
+    root = parse_fragment(html)
+    if root is None:
         return _normalize(clean_chars(_strip_tags(html)))
-    parts = [root.text or ""]
-    _collect_text(root, parts)
+    return text_of(root)
+
+
+def parse_fragment(html: str):
+    """An HTML fragment as one <div> element, or None when there is nothing to parse; parsed
+    once, so that its text, its pictures and its boilerplate are read from the same tree."""
+    if not html or not html.strip():
+        return None
+    try:
+        return lxml.html.fragment_fromstring(html, create_parent="div")
+    except (lxml.etree.LxmlError, ValueError):
+        return None
+
+
+def text_of(element) -> str:
+    """Readable text of a parsed element: paragraphs on their own lines, no hidden text."""
+    parts = [element.text or ""]
+    _collect_text(element, parts)
     return _normalize(clean_chars("".join(parts)))
 
 
@@ -94,6 +119,19 @@ def one_line(text: str) -> str:
     """Text for a single-line place (a title, a name): no line breaks survive, which also
     keeps feed text out of mail headers."""
     return _SPACES.sub(" ", re.sub(r"[\r\n\u2028\u2029]+", " ", clean_chars(text))).strip()
+
+
+CMS_DEFAULT_CATEGORIES = frozenset(
+    "uncategorized uncategorised allgemein general generale généralités geral algemeen "
+    "okategoriserade ukategorisert ukategoriseret yleinen bezkategorii".split()
+    + ["sin categoría", "sin categoria", "non classé", "senza categoria", "sem categoria",
+       "geen categorie", "bez kategorii", "без категорії", "без рубрики", "未分类", "未分類",
+       "blog", "posts", "featured"])
+"""What a CMS files a post under when its author chose nothing: never a topic."""
+
+
+def is_cms_default(category: str) -> bool:
+    return " ".join(category.casefold().split()) in CMS_DEFAULT_CATEGORIES
 
 
 def words(text: str) -> int:

@@ -10,44 +10,66 @@ from ..common.model import Article, Selection
 
 
 def curate(articles: Sequence[Article], *, seen: Collection[str], first_run: bool,
-           now: datetime, window_days: int, cap: int, flood_threshold: int) -> Selection:
+           now: datetime, window_days: int, cap: int, flood_threshold: int,
+           backlog_max_days: int, open_ids: Collection[str] = ()) -> Selection:
     """New articles, newest first, at most `cap` of them.
 
-    A first run mails only the latest burst (articles within `window_days` of the newest one)
-    and remembers the rest as seen, so a clinic with an archive of 200 posts does not mail
-    them all. More new articles than `flood_threshold` at once (a site migration that changed
-    every guid) is built but held for staff.
+    A first run mails the newest `cap` articles of the latest burst (within `window_days` of
+    the newest one) and remembers every other as published, so neither a clinic's archive
+    of 200 posts nor a blog that posts daily floods its first issues. After that, more new
+    articles than `flood_threshold` at once (a site migration that changed every guid) is
+    built but held for staff, and a new article older than `backlog_max_days` leaves the
+    queue with a note, so a backlog never becomes weeks of stale issues (but for the
+    articles of the open issue, `open_ids`: staff have seen those chosen).
     """
     new = [a for a in articles if not any(key in seen for key in a.keys)]
     new.sort(key=lambda a: a.published.timestamp() if a.published else float("-inf"),
              reverse=True)
-    warnings: list[str] = []
-    baseline: list[Article] = []
     if first_run:
-        new, baseline = _first_run_window(new, window_days)
-        if baseline:
-            warnings.append(f"first run: {len(baseline)} older article(s) are remembered as "
-                            "already published and will not be mailed")
-        if new and new[0].published and now - new[0].published > timedelta(days=window_days):
-            warnings.append(f"first run: the newest article is {(now - new[0].published).days} "
-                            "days old; check the preview before sending")
+        return _first_run(new, now=now, window_days=window_days, cap=cap)
+    warnings: list[str] = []
     held = len(new) > flood_threshold
     if held:
         warnings.append(f"flood guard: {len(new)} new articles at once (more than "
                         f"{flood_threshold}); the issue is held for staff to check, since a "
                         "site move or feed change can make old articles look new")
+    limit = now - timedelta(days=backlog_max_days)
+    stale = [a for a in new if a.published and a.published < limit and a.id not in open_ids]
+    if stale:
+        new = [a for a in new if a not in stale]
+        warnings.append(f"{len(stale)} new article(s) older than {backlog_max_days} days left "
+                        f"the queue unmailed and are remembered as published: "
+                        f"{_titles(stale)}")
     if len(new) > cap:
         warnings.append(f"{len(new) - cap} more new article(s) wait for the next issue "
                         f"(at most {cap} per issue)")
-    return Selection(articles=tuple(new[:cap]), held=held, warnings=tuple(warnings),
-                     baseline=tuple(baseline))
+    return Selection(articles=tuple(new[:cap]), held=held and bool(new),
+                     warnings=tuple(warnings), baseline=tuple(stale))
+
+
+def _first_run(new: list[Article], *, now: datetime, window_days: int, cap: int) -> Selection:
+    inside, older = _first_run_window(new, window_days)
+    chosen, baseline = inside[:cap], inside[cap:] + older
+    warnings = []
+    if baseline:
+        warnings.append(f"first run: {len(baseline)} older article(s) are remembered as "
+                        "already published and will not be mailed")
+    if chosen and chosen[0].published and now - chosen[0].published > timedelta(days=window_days):
+        warnings.append(f"first run: the newest article is {(now - chosen[0].published).days} "
+                        "days old; check the preview before sending")
+    return Selection(articles=tuple(chosen), warnings=tuple(warnings), baseline=tuple(baseline))
 
 
 def _first_run_window(new: list[Article], window_days: int) -> tuple[list[Article], list[Article]]:
     dated = [a for a in new if a.published]
     if not dated:
-        return new[:1], new[1:]
+        return new, []
     start = dated[0].published - timedelta(days=window_days)
     inside = [a for a in dated if a.published >= start]
     chosen = {a.id for a in inside}
     return inside, [a for a in new if a.id not in chosen]
+
+
+def _titles(articles: list[Article], shown: int = 3) -> str:
+    names = "; ".join(repr(a.title) for a in articles[:shown])
+    return names + (f" and {len(articles) - shown} more" if len(articles) > shown else "")

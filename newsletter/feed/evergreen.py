@@ -93,4 +93,4 @@ def _article(entry, path: Path, number: int) -> Article:
     image = Image(values["image"], values["alt"] or values["title"]) if values["image"] else None
     return Article(id=EVERGREEN_PREFIX + normalized_link(values["url"]), title=values["title"],
                    url=values["url"], summary=values["summary"], image=image,
-                   reading_minutes=minutes)
+                   reading_minutes=minutes, origin="evergreen")

@@ -7,21 +7,40 @@ the cause in plain words; no httpx exception gets out.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import urlsplit, urlunsplit
 from urllib.request import url2pathname
+from urllib.robotparser import RobotFileParser
 
+import certifi
 import httpx
 
 from ..common.errors import FeedError
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
-ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
+          "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+ROBOT_NAME = "clinic-newsletter"
+"""The name robots.txt rules can address this tool by."""
+
+
+def user_agent(website: str = "") -> str:
+    """Names the tool, its version and whose newsletter is reading, so that a site's owner
+    can tell who asks and why."""
+    try:
+        number = version("clinic-newsletter")
+    except PackageNotFoundError:
+        number = "dev"
+    return f"{ROBOT_NAME}/{number} (blog-to-newsletter reader{'; +' + website if website else ''})"
 
 
 class FeedGone(FeedError):
@@ -46,11 +65,11 @@ class FetchResult:
 
 def fetch(source: str, *, etag: str | None = None, last_modified: str | None = None,
           timeout: float = 10.0, max_bytes: int = 10_000_000,
-          user_agent: str = "clinic-newsletter") -> FetchResult:
+          user_agent: str = ROBOT_NAME, accept: str = ACCEPT) -> FetchResult:
     """Fetch `source` (http(s) URL, file:// URL or path), conditionally when validators are given."""
     scheme = urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
-        return _fetch_http(source, etag, last_modified, timeout, max_bytes, user_agent)
+        return _fetch_http(source, etag, last_modified, timeout, max_bytes, user_agent, accept)
     if scheme == "file":
         return _read_file(url2pathname(urlsplit(source).path), max_bytes)
     if len(scheme) <= 1:  # no scheme, or a Windows drive letter
@@ -72,15 +91,15 @@ def _read_file(path: str, max_bytes: int) -> FetchResult:
     return FetchResult(body, path, None, None, None, None)
 
 
-def _fetch_http(url, etag, last_modified, timeout, max_bytes, user_agent) -> FetchResult:
-    headers = {"User-Agent": user_agent, "Accept": ACCEPT}
+def _fetch_http(url, etag, last_modified, timeout, max_bytes, user_agent, accept) -> FetchResult:
+    headers = {"User-Agent": user_agent, "Accept": accept}
     if etag:
         headers["If-None-Match"] = etag.encode()  # bytes: a non-ASCII validator must not crash
     if last_modified:
         headers["If-Modified-Since"] = last_modified.encode()
     # trust_env=False: proxies and certificates come from the settings, never from os.environ.
     client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=True,
-                          max_redirects=MAX_REDIRECTS, trust_env=False)
+                          max_redirects=MAX_REDIRECTS, trust_env=False, verify=_tls())
     deadline = time.monotonic() + timeout  # httpx bounds each read, not a slow drip of many
     try:
         with client, client.stream("GET", url, headers=headers) as response:
@@ -108,6 +127,13 @@ def _fetch_http(url, etag, last_modified, timeout, max_bytes, user_agent) -> Fet
                        headers.get("ETag", etag if body is None else None),
                        headers.get("Last-Modified", last_modified if body is None else None),
                        headers.get("Content-Type"))
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's own trust (certifi's roots), made once: building it takes longer than
+    fetching a page from a nearby server, and a blog without a feed is many pages."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _check_status(url: str, response: httpx.Response) -> None:
@@ -152,3 +178,34 @@ def _explain(error: Exception, timeout: float) -> tuple[str, str]:
 def _too_big(where: str, max_bytes: int) -> FeedError:
     return FeedError(f"{where}: the feed is larger than the limit of {max_bytes:,} bytes",
                      hint="Check that the address points at the feed itself, not a large file.")
+
+
+class Robots:
+    """Each host's robots.txt, read once per run and obeyed for the pages of a blog read
+    without a feed. A robots.txt that cannot be had (none, an error) forbids nothing."""
+
+    def __init__(self, fetcher: Callable[..., FetchResult], *, timeout: float, agent: str):
+        self._fetcher, self._timeout, self._agent = fetcher, timeout, agent
+        self._rules: dict[str, RobotFileParser | None] = {}
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return True
+        host = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        if host not in self._rules:
+            self._rules[host] = self._read(host + "/robots.txt")
+        rules = self._rules[host]
+        return rules is None or rules.can_fetch(ROBOT_NAME, url)
+
+    def _read(self, url: str) -> RobotFileParser | None:
+        try:
+            result = self._fetcher(url, timeout=self._timeout, user_agent=self._agent,
+                                   accept="text/plain, */*;q=0.5")
+        except FeedError:
+            return None
+        if not result.body:
+            return None
+        rules = RobotFileParser(url)
+        rules.parse(result.body.decode("utf-8", "replace").splitlines())
+        return rules

@@ -15,8 +15,8 @@ from ..common.errors import FeedError
 from ..common.model import Article, FeedRecord, Selection
 from ..common.settings import Settings
 from ..feed.curate import curate
-from ..feed.fetch import FeedGone, FetchResult, fetch
-from ..feed.parse import parse_feed
+from ..feed.fetch import FeedGone, FetchResult, fetch, user_agent
+from ..feed.reader import BlogReading, read_blog
 from ..storage.issues import IssueContent, StoredIssue
 from ..storage.store import Store
 from .render import RenderedIssue, plan_issue, render_issue, web_url_of
@@ -64,27 +64,25 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     own_feed = source if source != settings.feed_source else None
     record = store.feed(source)
     requested = record.url if record else source
-    result = _fetch(settings, store, record, source, requested, fetcher, now)
-    warnings: list[str] = []
+    seen = store.seen_keys()
+    reading = _read(settings, store, record, source, requested, fetcher, now, seen)
+    result = reading.result
+    warnings: list[str] = list(reading.notes)
     if result.moved_to:
         warnings.append(f"the feed moved permanently to {result.moved_to}; "
                         "that address is used from now on")
-    if result.not_modified:
+    if reading.parsed is None:
         selection = _unchanged(current)
         warnings.append("the feed has not changed since the last run")
     else:
-        try:
-            parsed = parse_feed(result.body, source=result.url, content_type=result.content_type,
-                                summary_chars=settings.issue.summary_chars)
-        except FeedError as error:
-            _record_failure(store, source, result.url, error)
-            raise
-        selection = curate(parsed.articles, seen=store.seen_keys(),
+        selection = curate(reading.parsed.articles, seen=seen,
                            first_run=not store.has_history(), now=now,
                            window_days=settings.issue.first_run_window_days,
                            cap=settings.issue.articles_per_issue,
-                           flood_threshold=settings.issue.flood_threshold)
-        warnings += parsed.warnings
+                           flood_threshold=settings.issue.flood_threshold,
+                           backlog_max_days=settings.issue.backlog_max_days,
+                           open_ids={a.id for a in current.articles} if current else ())
+        warnings += reading.parsed.warnings
     warnings += selection.warnings
     if own_feed:
         warnings.append(f"built from {source}, not from feed.source: builds and sends keep "
@@ -92,8 +90,9 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     if not selection.articles and evergreen is not None:
         selection = _evergreen_selection(current, evergreen, warnings)
     with store.transaction() as conn:
-        store.save_feed_state(conn, source, url=result.moved_to or requested, etag=result.etag,
+        store.save_feed_state(conn, source, url=reading.address, etag=result.etag,
                               last_modified=result.last_modified, now=now)
+        store.save_pages(conn, reading.pages, now=now)
         store.remember_articles(conn, selection.baseline, issue_slug=None, now=now)
         sending = store.issues.being_sent(conn)  # a send may have begun while we fetched
         if sending is not None:
@@ -108,16 +107,21 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     return BuildOutcome(saved, _rendered(saved, settings), saved.warnings, result.url)
 
 
-def _fetch(settings: Settings, store: Store, record: FeedRecord | None, source: str,
-           url: str, fetcher: Fetcher, now: datetime) -> FetchResult:
+def _read(settings: Settings, store: Store, record: FeedRecord | None, source: str,
+          url: str, fetcher: Fetcher, now: datetime, seen: set[str]) -> BlogReading:
+    """The blog, read from its feed (found from its page if need be) or from its pages."""
     if record and record.retired_at:
         raise FeedGone(f"{record.url}: the feed was retired on {record.retired_at:%Y-%m-%d} "
                        f"({record.retired_reason})",
                        hint="set feed.source to the blog's new feed address")
     try:
-        return fetcher(url, etag=record.etag if record else None,
-                       last_modified=record.last_modified if record else None,
-                       timeout=settings.feed.timeout_seconds)
+        return read_blog(url, fetcher=fetcher, etag=record.etag if record else None,
+                         last_modified=record.last_modified if record else None,
+                         timeout=settings.feed.timeout_seconds,
+                         summary_chars=settings.issue.summary_chars,
+                         max_pages=settings.feed.max_pages,
+                         user_agent=user_agent(settings.clinic.website),
+                         known=seen, recall=store.page_state)
     except FeedGone as error:
         store.save_feed(source, url=url, retired_at=now, retired_reason=str(error))
         raise

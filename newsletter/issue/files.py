@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from ..common.model import Article
 from ..social.files import snippet_files
 from .build import BuildOutcome
 from .preview import Preview
@@ -36,8 +37,26 @@ def issue_document(outcome: BuildOutcome, preview: Preview) -> dict:
         "web_url": outcome.rendered.web_url,
         "feed": outcome.feed_url,
         "html_bytes": preview.html_bytes,
-        "articles": [{"id": a.id, "title": a.title, "url": a.url,
-                      "published": a.published.isoformat() if a.published else None}
-                     for a in issue.articles],
+        "articles": [article_document(a) for a in issue.articles],
         "warnings": list(outcome.warnings),
+    }
+
+
+def article_document(article: Article) -> dict:
+    """One article as a reviewer needs it: every field the email draws on, the image's size
+    where known, and whether it came from a feed or was read from the blog's pages."""
+    image = article.image
+    return {
+        "id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "summary": article.summary,
+        "author": article.author or None,
+        "published": article.published.isoformat() if article.published else None,
+        "updated": article.updated.isoformat() if article.updated else None,
+        "reading_minutes": article.reading_minutes,
+        "categories": list(article.categories),
+        "image": {"url": image.url, "alt": image.alt, "width": image.width,
+                  "height": image.height} if image else None,
+        "source": article.origin,
     }

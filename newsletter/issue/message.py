@@ -116,8 +116,8 @@ def automated_message(settings: Settings, to: str, subject: str, *, text: str,
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = (f"<{kind}.{now:%Y%m%dT%H%M%S}.{secrets.token_hex(8)}"
-                             f"@{sender_domain(settings)}>")  # unique without the clock
+    # unique by chance, not by the clock; short enough that the header is never folded
+    message["Message-ID"] = f"<{secrets.token_hex(8)}.{kind}@{sender_domain(settings)}>"
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text, cte="quoted-printable")
     if html:
@@ -141,9 +141,11 @@ def _body_pieces(body: str, place: str) -> list[bytes | tuple[str, str]]:
 
 
 def _qp(text: str) -> bytes:
-    """Quoted-printable, CRLF line ends, always ending at a line end (soft if need be)."""
+    """Quoted-printable, CRLF line ends, always ending at a line end (soft if need be).
+    Encoded to 75 columns so that the soft break added after the last line keeps it within
+    RFC 2045's 76."""
     encoded = quoprimime.body_encode(text.encode("utf-8").decode("latin-1"),
-                                     maxlinelen=76, eol="\r\n").encode("ascii")
+                                     maxlinelen=75, eol="\r\n").encode("ascii")
     return encoded if encoded.endswith(b"\r\n") else encoded + SOFT_BREAK
 
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
-from zoneinfo import ZoneInfo
-
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import cssutils
 import premailer
@@ -23,7 +22,7 @@ from markupsafe import Markup
 
 from ..common.i18n import gettext, long_date, ngettext
 from ..common.links import tel_link, with_utm
-from ..common.model import Article, Issue
+from ..common.model import Article, Image, Issue
 from ..common.settings import ClinicSettings
 from ..common.templates import environment
 from ..common.text import cut
@@ -63,12 +62,13 @@ def subject_for(articles: tuple[Article, ...], language: str = "en") -> str:
 def preheader_for(articles: tuple[Article, ...], clinic_name: str, language: str = "en") -> str:
     """The inbox's second line: what the lead article says, then what else is inside."""
     lead = articles[0]
+    opening = lead.summary or lead.title
     others = [a.title for a in articles[1:]]
     if others:
-        text = gettext(language, "%(summary)s Also: %(titles)s", summary=cut(lead.summary, 70),
+        text = gettext(language, "%(summary)s Also: %(titles)s", summary=cut(opening, 70),
                        titles="; ".join(others))
     else:
-        text = lead.summary
+        text = opening
     text = cut(text, PREHEADER_MAX)
     if len(text) < PREHEADER_MIN:
         text = cut(f"{text} " + gettext(language, "New from %(clinic)s.", clinic=clinic_name),
@@ -129,6 +129,7 @@ def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
         "preheader": preheader,
         "web_url": web_url,
         "issue_date": long_date(day, clinic.language),
+        "shown_width": shown_width,
         "brand_color": clinic.brand_color,
         "preheader_spacer": "\u200c\u00a0" * 60,
         "tel": tel_link(clinic.phone) if clinic.phone else "",
@@ -140,6 +141,12 @@ def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
     text = env.get_template(f"email/{name}.txt").render(context)
     return RenderedIssue(slug=slug, subject=subject, preheader=preheader,
                          html=inline_css(html), text=_crlf_free(text), web_url=web_url)
+
+
+def shown_width(image: Image, room: int) -> int:
+    """The width an image is shown at: the room it has, or its own width when that is less,
+    so a small picture is shown small, never stretched."""
+    return min(image.width, room) if image.width else room
 
 
 def web_url_of(clinic: ClinicSettings, slug: str) -> str:

@@ -17,6 +17,7 @@ from .tlds import COUNTRY_TLDS, TLDS
 
 MAX_LABEL = 63
 MAX_URL = 4096
+MAX_TCO_SLUG = 40
 
 _PUNCT = r"!-/:-@\[-`{-~"  # ASCII punctuation
 _SPACE = r"\s\x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -84,6 +85,9 @@ def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 
 
 _SPECIAL_SHORT = re.compile(rf"{_DOMAIN_NAME}(?:co|tv)", re.IGNORECASE)
+# X's own shortener: such a link is its slug and nothing after it, and no link at all when the
+# slug is longer than X makes them.
+_TCO = re.compile(r"https?://t\.co/([a-z0-9]+)", re.IGNORECASE)
 
 
 def x_link_spans(text: str) -> list[tuple[int, int]]:
@@ -93,8 +97,13 @@ def x_link_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for match in _patterns()[0].finditer(text):
         if match.group("scheme"):
-            if _valid(match.group(), match.group("domain"), match.group("scheme")):
+            if not _valid(match.group(), match.group("domain"), match.group("scheme")):
+                continue
+            tco = _TCO.match(match.group())
+            if tco is None:
                 spans.append(match.span())
+            elif len(tco.group(1)) <= MAX_TCO_SLUG:
+                spans.append((match.start(), match.start() + tco.end()))
         else:
             spans += _bare_links(text, match)
     return spans
@@ -106,6 +115,8 @@ def _bare_links(text: str, match) -> list[tuple[int, int]]:
     if start and text[start - 1] in "-_./":
         return []
     domain, has_path = match.group("domain"), match.group("path") is not None
+    if _x_length_of(match.group(), domain, "") > MAX_URL:
+        return []  # X checks the whole link, https:// in front, before it takes any of it
     _, ascii_domain, short_domain = _patterns()
     found = []
     for ascii_match in ascii_domain.finditer(domain):
@@ -121,18 +132,31 @@ def _bare_links(text: str, match) -> list[tuple[int, int]]:
 
 def _valid(url: str, domain: str, scheme: str) -> bool:
     """Every label fits DNS once punycode-encoded, and so does the whole link."""
-    encoded = []
+    encoded = _punycode_labels(domain)
+    if encoded is None or any(not label or len(label) > MAX_LABEL for label in encoded):
+        return False
+    length = len(url) - len(domain) + len(".".join(encoded))
+    return length + (0 if scheme else len("https://")) <= MAX_URL
+
+
+def _x_length_of(url: str, domain: str, scheme: str) -> int:
+    """The length X checks against MAX_URL: the domain punycode-encoded, https:// added to a
+    link without a scheme."""
+    encoded = _punycode_labels(domain)
+    domain_length = len(".".join(encoded)) if encoded is not None else len(domain)
+    return len(url) - len(domain) + domain_length + (0 if scheme else len("https://"))
+
+
+def _punycode_labels(domain: str) -> list[str] | None:
+    labels = []
     for label in domain.split("."):
         if not label.isascii():
             try:
                 label = "xn--" + label.encode("punycode").decode("ascii")
             except UnicodeError:
-                return False
-        if not label or len(label) > MAX_LABEL:
-            return False
-        encoded.append(label)
-    length = len(url) - len(domain) + len(".".join(encoded))
-    return length + (0 if scheme else len("https://")) <= MAX_URL
+                return None
+        labels.append(label)
+    return labels
 
 
 _ANY_SCHEME_LINK = re.compile(r"(?<![\w@/])https?://[^\s<>\"]*[^\s<>\".,:;!?'’”)\]}]",

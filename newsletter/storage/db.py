@@ -157,6 +157,15 @@ feed_alerts = Table(
     Column("reason", Text, nullable=False),
 )
 
+article_pages = Table(
+    "article_pages", metadata,  # a blog read without a feed: each article page read
+    Column("url", String(2000), primary_key=True),
+    Column("etag", String(500)),
+    Column("last_modified", String(200)),
+    Column("article", JSON),  # the article it was read as, to reuse on a 304
+    Column("read_at", UTCDateTime(), nullable=False),
+)
+
 evergreen_sends = Table(
     "evergreen_sends", metadata,
     Column("link", String(2000), primary_key=True),  # the article's normalized link
@@ -194,7 +203,7 @@ def connect(url: str) -> Engine:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""

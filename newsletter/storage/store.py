@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from ..common.model import Article, FeedAlert, FeedRecord
+from ..common.model import Article, FeedAlert, FeedRecord, PageState
 from . import db
-from .issues import Issues, remember_articles
+from .issues import Issues, article_from_json, article_to_json, remember_articles
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,28 @@ class Store:
     def close_feed_alert(self, source: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(db.feed_alerts).where(db.feed_alerts.c.source == source))
+
+    # --- article pages of a blog read without a feed -------------------------------------
+
+    def page_state(self, url: str) -> PageState | None:
+        p = db.article_pages
+        with self.engine.connect() as conn:
+            row = conn.execute(select(p).where(p.c.url == url)).first()
+        if row is None:
+            return None
+        try:
+            article = article_from_json(row.article) if row.article else None
+        except (TypeError, ValueError, KeyError):
+            article = None  # stored by another version in another shape: read the page again
+        return PageState(row.url, row.etag, row.last_modified, article)
+
+    def save_pages(self, conn, pages: tuple[PageState, ...], *, now: datetime) -> None:
+        p = db.article_pages
+        for page in pages:
+            values = dict(etag=page.etag, last_modified=page.last_modified, read_at=now,
+                          article=article_to_json(page.article) if page.article else None)
+            if conn.execute(update(p).where(p.c.url == page.url).values(**values)).rowcount == 0:
+                conn.execute(insert(p).values(url=page.url, **values))
 
     # --- articles already published -----------------------------------------------------
 

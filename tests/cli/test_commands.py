@@ -25,6 +25,15 @@ def test_build_on_the_bundled_defaults_writes_the_issue(tmp_path):
     for article in issue["articles"]:
         assert article["title"] in text
         assert article["url"] in text  # the tagged link starts with the article's own URL
+        assert article["summary"] in " ".join(text.split()) and article["source"] == "feed"
+        assert article["reading_minutes"] >= 1 and article["categories"]
+        assert article["image"]["url"].startswith("https://") and article["image"]["alt"]
+        assert (article["image"]["width"], article["image"]["height"]) == (1200, 800)
+    lead = issue["articles"][0]
+    assert lead["title"] == "Can Acupuncture Help With Back Pain?"
+    assert lead["published"] == "2026-01-06T14:00:00+00:00"
+    assert lead["categories"] == ["Acupuncture", "Back Pain"]
+    assert [a["author"] for a in issue["articles"]] == [None, "Dr. Glenn", "Dr. Glenn"]
     assert (tmp_path / "newsletter.db").exists()
 
 

@@ -105,3 +105,10 @@ def test_the_same_evergreen_issue_stands_until_sent_so_an_approval_holds(tmp_pat
     (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 25)]))
     news = build_next_issue(settings, store, now=T0, evergreen=pick).issue
     assert [a.id for a in news.articles] == ["post-2"] and news.status == "draft"
+
+
+def test_an_evergreen_article_says_where_it_came_from():
+    from newsletter.issue.files import article_document
+
+    assert {article_document(a)["source"] for a in load_evergreen(ROOT / "evergreen.example.toml")} \
+        == {"evergreen"}

@@ -244,6 +244,6 @@ def test_an_html_page_instead_of_a_feed_is_counted_as_a_failure(tmp_path, feed_s
                       headers={"Content-Type": "text/html"})
     settings = configure(tmp_path, feed_server.url("/blog"))
     store = Store.open(settings.database_url)
-    with pytest.raises(FeedError, match="HTML web page"):
+    with pytest.raises(FeedError, match="no feed, and no articles found on the page"):
         build(settings, store)
     assert store.feed(settings.feed_source).consecutive_failures == 1

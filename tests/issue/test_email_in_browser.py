@@ -95,3 +95,22 @@ def test_dark_mode_really_changes_the_colors(browser, email_html):
         page.close()
     assert colors["light"] == "rgb(255, 255, 255)"
     assert colors["dark"] != colors["light"]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_small_picture_is_shown_at_its_own_size_never_stretched(browser, width):
+    import dataclasses
+
+    from newsletter.common.model import Image
+
+    lead, second, *rest = sample_articles()[:3]
+    small = dataclasses.replace(lead, image=Image("https://clinic.example/sig.png", "Logo", 72, 72))
+    thumb = dataclasses.replace(second, image=Image("https://clinic.example/t.png", "T", 100, 100))
+    unknown = dataclasses.replace(rest[0], image=Image("https://clinic.example/u.png", "U"))
+    page = open_email(browser, rendered((small, thumb, unknown))[1], width)
+    widths = page.evaluate("Object.fromEntries([...document.querySelectorAll('img')]"
+                           ".map(i => [i.alt, i.getBoundingClientRect().width]))")
+    assert widths["Logo"] == 72
+    assert widths["T"] == 100
+    assert 100 < widths["U"] <= 160 if width > 600 else widths["U"] > 300
+    page.close()

@@ -67,7 +67,9 @@ def assert_postable(snippet, article):
 @PROPERTY
 @given(articles)
 def test_no_snippet_is_ever_over_its_limit_and_the_link_is_never_cut(article):
-    for snippet in compose_all((article,), clinic_name=CLINIC):
+    snippets = compose_all((article,), clinic_name=CLINIC)
+    assert [s.platform for s in snippets] == list(PLATFORMS) and len(snippets) == 8
+    for snippet in snippets:
         assert_postable(snippet, article)
 
 
@@ -75,6 +77,7 @@ def test_no_snippet_is_ever_over_its_limit_and_the_link_is_never_cut(article):
 @given(urls)
 def test_the_link_keeps_the_article_address_and_carries_the_platforms_tags(url):
     article = Article(id="a", title="Back pain", url=url, summary="Short.")
+    assert len(PLATFORMS) == 8
     for name in PLATFORMS:
         link = tagged_link(article, name)
         query = parse_qs(urlsplit(link).query)
@@ -191,7 +194,9 @@ def test_a_link_too_long_for_the_text_leaves_it_whole_for_the_card():
 ])
 def test_hostile_text_still_makes_a_valid_snippet_everywhere(title, summary):
     article = Article(id="a", title=title, url="https://clinic.com/a", summary=summary)
-    for snippet in compose_all((article,), clinic_name=CLINIC):
+    snippets = compose_all((article,), clinic_name=CLINIC)
+    assert [s.platform for s in snippets] == list(PLATFORMS) and len(snippets) == 8
+    for snippet in snippets:
         assert_postable(snippet, article)
         assert "49" not in snippet.text and CLINIC not in snippet.text.split("\n")[0]
 

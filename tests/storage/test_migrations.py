@@ -25,12 +25,18 @@ def test_the_revision_the_code_expects_is_the_newest_migration():
         db.alembic_config()).get_current_head()
 
 
-def test_the_migrations_make_exactly_the_tables_the_code_declares(tmp_path):
-    engine = create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+def migrated(path, to: str):
+    """A database file made by running the migrations up to revision `to`."""
+    engine = create_engine(f"sqlite:///{path}")
     config = db.alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, to)
+    return engine
+
+
+def test_the_migrations_make_exactly_the_tables_the_code_declares(tmp_path):
+    engine = migrated(tmp_path / "migrated.db", "head")
     assert revision(engine) == db.SCHEMA_REVISION
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -77,13 +83,19 @@ def test_processes_opening_one_new_database_at_once_take_turns(tmp_path):
     assert "subscribers" in inspect(create_engine(url)).get_table_names()
 
 
+def test_a_database_at_the_first_revision_gains_the_article_pages_table(tmp_path):
+    engine = migrated(tmp_path / "first.db", "0001")
+    assert "article_pages" not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgraded = db.connect(f"sqlite:///{tmp_path / 'first.db'}")
+    assert revision(upgraded) == db.SCHEMA_REVISION
+    assert "article_pages" in inspect(upgraded).get_table_names()
+
+
 def test_an_issue_of_the_first_schema_gets_an_empty_note_and_no_feed_of_its_own(tmp_path):
     url = f"sqlite:///{tmp_path / 'first.db'}"
-    old = create_engine(url)
+    old = migrated(tmp_path / "first.db", "0001")
     with old.begin() as conn:
-        config = db.alembic_config()
-        config.attributes["connection"] = conn
-        command.upgrade(config, "0001")
         conn.exec_driver_sql(
             "INSERT INTO issues (slug, status, articles, subject, preheader, subject_override,"
             " preheader_override, html, text, warnings, created_at, updated_at) VALUES"

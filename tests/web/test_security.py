@@ -39,8 +39,14 @@ def every_page(site):
 
 
 def test_every_response_carries_the_security_headers(site):
-    for path, cache in every_page(site).items():
+    """Each page is checked as itself (its own status, not a redirect or an error page
+    standing in for it), and the list of pages is not empty."""
+    pages = every_page(site)
+    assert len(pages) == 12
+    for path, cache in pages.items():
         response = site.client.get(path)
+        assert response.status_code == {"/confirm/bad.token": 400,
+                                        "/archive/nope": 404}.get(path, 200), path
         headers = response.headers
         policy = headers["Content-Security-Policy"]
         assert "script-src 'none'" in policy and "default-src 'none'" in policy, path

@@ -14,7 +14,7 @@ from newsletter.mail.transport import transport_for
 from newsletter.social.counting import PLATFORMS
 from newsletter.storage import db
 
-from ..helpers import item
+from ..helpers import item, rss
 from ..web_setup import add_person, csrf_of, form_token, make_site
 
 
@@ -95,6 +95,11 @@ def test_feed_warnings_and_the_flood_guard_are_shown(tmp_path):
     site = make_site(tmp_path, items=items, flood=2)
     html = site.client.get("/staff/").text
     assert "first run:" in html
+    assert "flood guard" not in html, "never on a first run"
+    site.store.issues.complete(site.store.issues.open().id, now=site.clock())
+    newer = [item(n, 20 + n - 10) for n in range(10, 14)]  # 4 new at once, more than 2
+    (tmp_path / "feed.xml").write_bytes(rss(newer + items))
+    html = site.client.get("/staff/").text
     assert "flood guard" in html and "it is not sent until someone approves it" in html
     assert '<span class="status status-held">held</span>' in html
 

@@ -1,16 +1,16 @@
 """An issue keeps staff's note (shown above the articles) and, when built with
 `build --feed`, the feed it was built from, so a later send keeps using it.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
