@@ -1,7 +1,7 @@
 """The translation catalogs: every fixed string of the package and its templates, extracted
 with Babel, and each language's messages.po brought up to date with them.
 
-    python -m tools.catalog            # update newsletter/locale/*/LC_MESSAGES/messages.po
+    python -m tools.catalog          # update newsletter/common/locale/*/LC_MESSAGES/*.po
     python -m tools.catalog --check    # exit 1 if a catalog lacks a string or a translation
 
 New strings arrive untranslated (empty msgstr) and `--check` (and tests/common/
@@ -18,7 +18,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALES = ROOT / "newsletter" / "locale"
+LOCALES = ROOT / "newsletter" / "common" / "locale"
 TEMPLATES = [("templates/email/**.html", "jinja2"), ("templates/email/**.txt", "jinja2"),
              ("templates/web/**.html", "jinja2")]
 JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}

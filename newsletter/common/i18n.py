@@ -1,7 +1,7 @@
 """Languages: the gettext catalogs every fixed string goes through, dates and numbers as the
 clinic's language writes them, and which way it is written.
 
-`clinic.language` picks the catalog: newsletter/locale/<language>/LC_MESSAGES/messages.po
+`clinic.language` picks the catalog: common/locale/<language>/LC_MESSAGES/messages.po
 (English, the language of the source, needs none). A catalog is compiled in memory when
 first used, so there is no .mo file to keep in step. A language Babel knows but with no
 catalog gets English words with its own dates, numbers and direction.
@@ -22,7 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-LOCALES = Path(__file__).resolve().parent.parent / "locale"
+LOCALES = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 
 
