@@ -69,9 +69,10 @@ def long_date(day: date, language: str) -> str:
     return format_date(day, format="long", locale=_locale(language))
 
 
-def number(value: float, language: str) -> str:
-    """1,234.5 / 1.234,5."""
-    return format_decimal(value, locale=_locale(language))
+def number(value: float, language: str, *, digits: int | None = None) -> str:
+    """1,234.5 / 1.234,5; with `digits`, exactly that many after the decimal mark."""
+    pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale(language))
 
 
 def text_direction(language: str) -> str:

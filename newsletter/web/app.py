@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
-from ..common.i18n import gettext, long_date
+from ..common.i18n import gettext, long_date, number
 from ..common.links import tel_link
 from ..common.settings import Settings
 from ..common.templates import install_language, templates_dir
@@ -68,6 +68,11 @@ def create_app(settings: Settings, *, store: Store | None = None,
     app.jinja_env.filters["bold"] = lambda text: Markup("<strong>{}</strong>").format(text)
     app.jinja_env.filters["mailto"] = lambda address: Markup('<a href="mailto:{0}">{0}</a>'
                                                              ).format(address)
+    app.jinja_env.filters["decimal"] = lambda value: number(value, settings.clinic.language,
+                                                             digits=1)
+    app.jinja_env.filters["link"] = lambda text, url: Markup('<a href="{}">{}</a>').format(
+        url, text)
+    app.jinja_env.filters["code"] = lambda text: Markup("<code>{}</code>").format(text)
     app.jinja_env.filters["local_date"] = lambda when: long_date(
         when.astimezone(settings.zone).date(), settings.clinic.language) if when else ""
     app.jinja_env.filters["local"] = lambda when: (

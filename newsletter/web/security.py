@@ -105,8 +105,8 @@ def require_staff(password: str) -> Response | None:
     auth = request.authorization
     given = (auth.password or "") if auth and auth.type == "basic" else ""
     if not hmac.compare_digest(given.encode(), password.encode()):
-        page = render_template("error.html", code=401, title="Staff sign-in needed",
-                               message="Sign in with your name and the staff password.",
+        page = render_template("error.html", code=401, title=_("Staff sign-in needed"),
+                               message=_("Sign in with your name and the staff password."),
                                hint="")
         return Response(page, 401, {"WWW-Authenticate":
                                     'Basic realm="Newsletter staff", charset="UTF-8"'})

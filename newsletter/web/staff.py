@@ -27,7 +27,7 @@ from ..mail.transport import describe
 from ..social.counting import PLATFORMS
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
-from .context import context
+from .context import _, context
 from .security import EMAIL_POLICY
 from .send_now import SendProgress
 
@@ -78,7 +78,7 @@ def email_frame(issue_id: int):
     ctx = context()
     issue = ctx.store.issues.by_id(issue_id)
     if issue is None:
-        abort(404, "There is no such issue.")
+        abort(404, _("There is no such issue."))
     html = pin_color_scheme(sample_email(issue, ctx.settings)[0], _choice("scheme", SCHEMES))
     return Response(html, headers={"Content-Security-Policy": EMAIL_POLICY},
                     content_type="text/html; charset=utf-8")
@@ -106,7 +106,8 @@ def test_send() -> str:
     transport = ctx.new_transport()
     address = request.form.get("address", "").strip()
     slug = send_test(ctx.settings, ctx.store, transport, address, now=ctx.clock())
-    return f"Sent a test copy of issue {slug} to {address} via {describe(transport)}."
+    return _("Sent a test copy of issue %(slug)s to %(address)s via the %(transport)s.",
+             slug=slug, address=address, transport=describe(transport))
 
 
 @blueprint.post("/wording")
@@ -119,10 +120,10 @@ def reword() -> str:
                             preheader=request.form.get("preheader", ""),
                             note=request.form.get("note")).issue
     if after is None or after.id != before.id:
-        return "The feed changed meanwhile: this is a new issue; check it again."
+        return _("The feed changed meanwhile: this is a new issue; check it again.")
     if before.status == "approved" and after.status != "approved":
-        return "Saved the new wording. The approval was withdrawn: approve it again."
-    return "Saved the subject, preheader and note."
+        return _("Saved the new wording. The approval was withdrawn: approve it again.")
+    return _("Saved the subject, preheader and note.")
 
 
 @blueprint.post("/approve")
@@ -130,7 +131,7 @@ def reword() -> str:
 def approve() -> str:
     ctx = context()
     issue = approval.approve(ctx.store, _seen(), by=_decider(), now=ctx.clock())
-    return f"Approved issue {issue.slug} as {issue.approved_by}."
+    return _("Approved issue %(slug)s as %(name)s.", slug=issue.slug, name=issue.approved_by)
 
 
 @blueprint.post("/hold")
@@ -139,8 +140,8 @@ def hold() -> str:
     ctx = context()
     issue = approval.hold(ctx.store, _seen(), by=_decider(), now=ctx.clock(),
                           reason=request.form.get("reason", "")[:300])
-    return (f"Held issue {issue.slug} ({issue.held_reason}): it is not sent until someone "
-            "approves it.")
+    return _("Held issue %(slug)s (%(reason)s): it is not sent until someone approves it.",
+             slug=issue.slug, reason=issue.held_reason)
 
 
 @blueprint.get("/send")
@@ -180,7 +181,7 @@ def send_now():
     except NewsletterError as error:
         flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
         return redirect(url_for("staff.preview"), code=303)
-    flash(f"The send of issue {issue.slug} has started; its progress is below.")
+    flash(_("The send of issue %(slug)s has started; its progress is below.", slug=issue.slug))
     return redirect(url_for("staff.sends"), code=303)
 
 
@@ -191,7 +192,8 @@ def subscribers(report: list[str] | None = None, status: int = 200):
                   key=lambda s: s.unsubscribed_at, reverse=True)[:20]
     query = request.args.get("q", "")[:200]
     return render_template("staff/subscribers.html", counts=ctx.subscribers.counts(),
-                           statuses=STATUSES, recent_unsubscribes=left, report=report,
+                           statuses=STATUSES, status_names=status_names(),
+                           recent_unsubscribes=left, report=report,
                            query=query, found=ctx.subscribers.search(query) if query else None
                            ), status
 
@@ -220,7 +222,7 @@ def add_subscriber() -> str:
                                  name=request.form.get("name", ""),
                                  tags=parse_tags(request.form.get("tags", "")),
                                  source="staff", now=ctx.clock())
-    return f"{person.email} is subscribed."
+    return _("%(email)s is subscribed.", email=person.email)
 
 
 @blueprint.post("/subscribers/remove")
@@ -229,7 +231,7 @@ def remove_subscriber() -> str:
     ctx = context()
     person = ctx.subscribers.remove(request.form.get("email", ""), now=ctx.clock(),
                                     source="staff")
-    return f"{person.email} is unsubscribed and gets nothing more."
+    return _("%(email)s is unsubscribed and gets nothing more.", email=person.email)
 
 
 @blueprint.get("/subscribers.csv")
@@ -248,7 +250,7 @@ def import_subscribers():
     ctx = context()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return subscribers(report=["Choose a CSV file to import."], status=400)
+        return subscribers(report=[_("Choose a CSV file to import.")], status=400)
     name = upload.filename
     try:
         text = decode_csv(upload.read(), name)
@@ -264,6 +266,12 @@ def sends():
     ctx = context()
     return render_template("staff/sends.html", runs=ctx.store.recent_send_runs(),
                            issues=issue_stats(ctx.store.engine), current=ctx.sends.current)
+
+
+def status_names() -> dict[str, str]:
+    """A subscriber's status as staff read it."""
+    return {"pending": _("pending"), "active": _("active"), "unsubscribed": _("unsubscribed"),
+            "bounced": _("bounced"), "complained": _("complained")}
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str:
