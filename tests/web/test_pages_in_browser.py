@@ -112,3 +112,19 @@ def test_no_page_overflows_and_axe_finds_no_wcag_violation(pages, width, scheme)
         if found:
             problems["subscribe, sent"] = found
     assert problems == {}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_decision_is_on_the_first_screen_of_the_preview(pages, width):
+    """Subject, audience and the Approve and Send now buttons before any scrolling (they were
+    1,400 px down the page, under the frames)."""
+    site, base, paths = pages
+    height = 900 if width == 1280 else 1400  # a phone scrolls, but not past the email
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        answer_images_locally(page, allow_prefix=base)
+        page.goto(base + "/staff/")
+        frames = page.locator("iframe").first.bounding_box()["y"]
+        for selector in ("#subject", "#audience", "#approve", "#send-now"):
+            top = page.locator(selector).bounding_box()["y"]
+            assert top < min(height, frames), (selector, top)
