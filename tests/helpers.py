@@ -35,14 +35,17 @@ def feed_articles(name: str) -> tuple[Article, ...]:
 
 
 def rendered(articles: tuple[Article, ...], settings: Settings | None = None,
-             slug: str = "2026-11-30") -> tuple[RenderedIssue, str, Expect]:
+             slug: str = "2026-11-30", note: str = "") -> tuple[RenderedIssue, str, Expect]:
     """The issue for `articles`, and one subscriber's finished HTML with what it must say."""
     settings = settings or Settings()
     issue = plan_issue(articles, slug=slug, day=date.fromisoformat(slug[:10]),
-                       clinic_name=settings.clinic.name)
+                       clinic_name=settings.clinic.name, note=note,
+                       language=settings.clinic.language)
     result = render_issue(issue, settings.clinic)
     html = personalize(result.html, {"UNSUBSCRIBE_URL": UNSUBSCRIBE_URL,
-                                     "GREETING": greeting("Ana Lopez")}, html=True)
+                                     "GREETING": greeting("Ana Lopez",
+                                                          settings.clinic.language)},
+                       html=True)
     expect = Expect(subject=issue.subject, preheader=issue.preheader,
                     unsubscribe_url=UNSUBSCRIBE_URL, web_url=result.web_url,
                     postal_address=settings.clinic.postal_address, articles=articles)

@@ -23,8 +23,10 @@ def now() -> datetime:
 
 def make_clinic(folder: Path, *, port: int | None = None, rate: float = 0, retries: int = 2,
                 pause_after: int = 10, flood: int = 8, items: list[dict] | None = None,
-                extra: str = "") -> Path:
-    """newsletter.toml (+ feed.xml) in `folder`; SMTP on 127.0.0.1:`port` if given."""
+                extra: str = "", outbox_delivers: bool = True) -> Path:
+    """newsletter.toml (+ feed.xml) in `folder`; SMTP on 127.0.0.1:`port` if given. Without
+    a port the outbox is the delivery (a send to it counts) unless `outbox_delivers` is
+    False, which leaves the default: a rehearsal."""
     (folder / "feed.xml").write_bytes(rss(items or [item(1, 20), item(2, 21)]))
     config = folder / "newsletter.toml"
     config.write_text(f"""
@@ -35,6 +37,7 @@ flood_threshold = {flood}
 [store]
 database_url = "sqlite:///state.db"
 outbox = "outbox"
+{'outbox_delivers = true' if outbox_delivers else ''}
 [smtp]
 host = "{'127.0.0.1' if port else ''}"
 port = {port or 587}

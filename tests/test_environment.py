@@ -9,7 +9,7 @@ HOSTILE = {"NEWSLETTER_SECRET_KEY": "short", "NEWSLETTER_STAFF_PASSWORD": "from-
            "NEWSLETTER_SMTP_PASSWORD": "from-my-shell"}
 SENSITIVE = ["tests/common/test_settings.py", "tests/schedule/test_jobs.py",
              "tests/web/test_security.py", "tests/delivery/test_send_process.py::"
-             "test_without_a_secret_key_the_cli_says_what_to_set"]
+             "test_without_an_exported_secret_key_the_send_makes_one_and_keeps_it"]
 """Tests that read these variables, in-process (load_settings reads os.environ unless told
 otherwise) or in the commands they start."""
 

@@ -52,3 +52,23 @@ def test_the_readmes_systemd_unit_is_in_the_committed_one():
                     "KillSignal=SIGTERM", "ExecStart=/srv/newsletter/.venv/bin/newsletter "
                                           "scheduler"):
         assert setting in shown
+
+
+def test_the_first_block_activates_the_environment_the_later_commands_run_in():
+    """The later commands say `newsletter ...` and `python send.py`: without the
+    environment activated, a shell finds no `newsletter` and a system python no packages."""
+    run, activate, *_ = commands()
+    assert activate.split("#")[0].strip() == ". .venv/bin/activate"
+    assert "python3 send.py" not in README
+
+
+def test_send_py_runs_as_the_readme_says_from_the_activated_environment(tmp_path):
+    """`python send.py` with the environment's python, in a folder with no configuration:
+    the bundled clinic has no subscribers, which is one clear line, not a traceback."""
+    import sys
+
+    from .helpers import run_cli
+
+    result = run_cli(command=[sys.executable, str(ROOT / "send.py")], cwd=tmp_path)
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: there are no active subscribers"), result.stderr

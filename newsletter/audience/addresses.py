@@ -59,17 +59,30 @@ def parse_tags(raw: str) -> tuple[str, ...]:
     """`"Back pain; VIP, vip"` -> `("back pain", "vip")`: split on `;` or `,`, trimmed,
     lowercase, first spelling kept. Raises `InvalidValue` for a tag with other characters
     (a typo is better caught than silently turned into a new tag) or too many tags."""
+    tags, dropped = split_tags(raw)
+    if dropped:
+        tag, reason = dropped[0]
+        raise InvalidValue(f"tag {tag!r} {reason}")
+    return tags
+
+
+def split_tags(raw: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The good tags of `raw` (as `parse_tags` makes them), and each other one with the
+    reason it was left out: an import keeps the person and drops only the tag. Quotes around
+    a tag (Mailchimp writes `"Back Pain","VIP"`) are not part of it."""
     tags: dict[str, None] = {}
+    dropped = []
     for part in _TAG_SEPARATORS.split(raw):
-        tag = " ".join(part.split()).lower()
+        tag = " ".join(part.strip().strip('"').split()).lower()
         if not tag:
             continue
         if not _TAG.fullmatch(tag):
-            raise InvalidValue(f"tag {tag!r} may only have letters a-z, digits, '-', '_' "
-                               "and spaces, and may not start with '-'")
-        if len(tag) > TAG_MAX:
-            raise InvalidValue(f"tag {tag[:20]!r}… is longer than {TAG_MAX} characters")
-        tags[tag] = None
-    if len(tags) > TAGS_MAX:
-        raise InvalidValue(f"{len(tags)} tags; at most {TAGS_MAX}")
-    return tuple(tags)
+            dropped.append((tag, "may only have letters a-z, digits, '-', '_' and spaces, "
+                                 "and may not start with '-'"))
+        elif len(tag) > TAG_MAX:
+            dropped.append((tag[:20] + "…", f"is longer than {TAG_MAX} characters"))
+        elif tag not in tags and len(tags) == TAGS_MAX:
+            dropped.append((tag, f"is one too many: at most {TAGS_MAX} tags"))
+        else:
+            tags[tag] = None
+    return tuple(tags), tuple(dropped)

@@ -14,10 +14,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..common.errors import SubscriberError
-from .addresses import InvalidValue, clean_name, normalize_address, parse_tags
+from .addresses import InvalidValue, clean_name, normalize_address, split_tags
 
 EXPORT_COLUMNS = ("email", "name", "tags", "status", "created_at", "unsubscribed_at")
-IMPORTED_COLUMNS = ("email", "name", "tags")
+IMPORTED_COLUMNS = ("email", "name", "tags", "first name", "last name")
+ALIASES = {"email address": "email", "e-mail address": "email"}
+"""Other names for a column: Mailchimp's audience export says `Email Address`, `First Name`,
+`Last Name` and `TAGS`. A column named `email` itself wins over an alias."""
+DELIMITERS = (",", ";", "\t")
+"""What spreadsheets save as CSV: a comma, or a semicolon where the comma is the decimal
+mark, or a tab. The one that finds an `email` column in the first line is used."""
 _HEADER_HINT = "the first line names the columns, e.g. email,name,tags"
 
 
@@ -52,9 +58,9 @@ def parse_subscriber_csv(text: str, source_name: str) -> ParsedFile:
     """Every row, good or bad, with its line number. A quoted field may hold a line break,
     so a row's line is where it starts. A file without an `email` column raises."""
     lines = io.StringIO(text.removeprefix("\ufeff"), newline="").readlines()
-    reader = csv.reader(lines, strict=True)
+    reader = csv.reader(lines, strict=True, delimiter=_delimiter(lines[0] if lines else ""))
     try:
-        header = [column.strip().lower() for column in next(reader)]
+        header = _columns(next(reader))
     except StopIteration:
         raise SubscriberError(f"{source_name}: the file is empty", hint=_HEADER_HINT) from None
     except csv.Error as error:
@@ -82,17 +88,42 @@ def parse_subscriber_csv(text: str, source_name: str) -> ParsedFile:
             continue
         cell = {name: cells[i] if i < len(cells) else "" for name, i in at.items()}
         try:
-            row = ImportRow(line, normalize_address(cell["email"]),
-                            clean_name(cell.get("name", "")), parse_tags(cell.get("tags", "")))
+            email = normalize_address(cell["email"])
         except InvalidValue as error:
             errors.append(RowError(line, cell["email"][:200], str(error)))
             continue
+        tags, dropped = split_tags(cell.get("tags", ""))
+        warnings += tuple(f"line {line}: tag {tag!r} left out: {reason}"
+                          for tag, reason in dropped)
+        row = ImportRow(line, email, clean_name(_name(cell)), tags)
         if row.email in first_seen:
             duplicates.append(Duplicate(line, first_seen[row.email], row.email))
             continue
         first_seen[row.email] = line
         rows.append(row)
     return ParsedFile(tuple(rows), tuple(errors), tuple(duplicates), warnings)
+
+
+def _delimiter(first_line: str) -> str:
+    for delimiter in DELIMITERS:
+        if "email" in _columns(next(csv.reader([first_line], delimiter=delimiter), [])):
+            return delimiter
+    return ","
+
+
+def _columns(header: list[str]) -> list[str]:
+    """The header's names, lowercase and trimmed; an alias becomes its column's name unless
+    that column is there too."""
+    names = [column.strip().lower() for column in header]
+    return [ALIASES[name] if name in ALIASES and ALIASES[name] not in names else name
+            for name in names]
+
+
+def _name(cell: dict[str, str]) -> str:
+    """The `name` column, else first and last name together."""
+    return cell.get("name", "").strip() or " ".join(
+        part.strip() for part in (cell.get("first name", ""), cell.get("last name", ""))
+        if part.strip())
 
 
 def read_csv_file(path: Path) -> str:

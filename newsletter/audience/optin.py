@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from ..common.errors import NewsletterError
+from ..common.i18n import gettext
 from ..common.settings import Settings
 from ..common.templates import environment
 from ..common.tokens import sign, verify
@@ -75,10 +76,12 @@ def confirmation_of(secret: str, token: str, *, now: datetime) -> Confirmation:
 def confirmation_message(settings: Settings, subscriber: Subscriber, link: str, *,
                          now: datetime) -> bytes:
     """A short plain-text and HTML email with the link; nothing else in it to click."""
-    subject = f"Please confirm your subscription to {settings.clinic.name}"
+    language = settings.clinic.language
+    subject = gettext(language, "Please confirm your subscription to %(clinic)s",
+                      clinic=settings.clinic.name)
     context = {"clinic": settings.clinic, "link": link, "hours": CONFIRM_HOURS,
-               "subject": subject, "greeting": greeting(subscriber.name)}
-    env = environment()
+               "subject": subject, "greeting": greeting(subscriber.name, language)}
+    env = environment(None, language)
     return automated_message(settings, subscriber.email, subject, now=now, kind="confirm",
                              text=env.get_template("email/confirm.txt").render(context),
                              html=env.get_template("email/confirm.html").render(context))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..common.errors import SubscriberError
@@ -24,7 +24,8 @@ from .csv_file import Duplicate, ImportRow, RowError, format_subscriber_csv, par
 
 STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
 SUPPRESSED = frozenset({"unsubscribed", "bounced", "complained"})
-SOURCES = ("import", "cli", "web")
+SOURCES = ("import", "cli", "web", "staff")
+"""How an address came: a file, the command, the subscribe form, the staff pages."""
 _SUPPRESSED_HINT = ("an address that unsubscribed, bounced or complained is never mailed "
                     "again; only the person can subscribe again")
 _T = db.subscribers
@@ -135,6 +136,19 @@ class Subscribers:
             found = [_subscriber(row) for row in conn.execute(query)]
         wanted = " ".join((tag or "").split()).lower()
         return [s for s in found if wanted in s.tags] if wanted else found
+
+    def search(self, text: str, limit: int = 100) -> list[Subscriber]:
+        """Subscribers whose address or name holds `text` (any case), by address: what the
+        front desk types to find one patient."""
+        words = " ".join(text.split()).lower()
+        if not words:
+            return []
+        pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = (select(_T).where(or_(func.lower(_T.c.email).like(pattern, escape="\\"),
+                                      func.lower(_T.c.name).like(pattern, escape="\\")))
+                 .order_by(_T.c.email).limit(limit))
+        with self.engine.connect() as conn:
+            return [_subscriber(row) for row in conn.execute(query)]
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -19,8 +19,8 @@ from .base import common_options, main
 def bounces(settings: Settings, paths: tuple[Path, ...]):
     """Read bounce and complaint reports and stop mailing the addresses they name.
 
-    Point it at the mail that came back to the sender address: message files (.eml), an
-    mbox file or a Maildir folder. An address a bounce report says does not exist is
+    Point it at the mail that came back to the sender address: message files (.eml), a
+    folder of them, an mbox file or a Maildir folder. An address a bounce report says does not exist is
     marked bounced; a subscriber a complaint (feedback loop) report names is marked
     complained. Neither gets another issue, and no import brings them back. Other mail,
     a full mailbox or a delay changes nothing. Reading the same mail again changes nothing.

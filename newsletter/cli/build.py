@@ -31,15 +31,18 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
           preheader: str | None):
     """Build the next issue from the feed and write it to a folder for review.
 
+    An issue built with --feed keeps that feed: later builds and sends use it until the
+    issue is sent.
+
     \b
     Example:
       newsletter build --feed https://clinic.example/blog/feed.xml --out out/
     """
-    if feed:
-        settings = dataclasses.replace(settings, feed=dataclasses.replace(settings.feed,
-                                                                          source=feed))
+    if feed:  # resolved as feed.source is: "sample", a URL, or a path from here
+        feed = dataclasses.replace(settings, base_dir=Path.cwd(), feed=dataclasses.replace(
+            settings.feed, source=feed)).feed_source
     store = Store.open(settings.database_url)
-    outcome = build_next_issue(settings, store, now=utc_now(),
+    outcome = build_next_issue(settings, store, now=utc_now(), feed=feed,
                                subject=subject, preheader=preheader)
     if outcome.issue is None:
         click.echo(f"Nothing new in {outcome.feed_url}: no issue was built.")

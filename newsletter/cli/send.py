@@ -28,7 +28,9 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
 
     A send that stopped (a crash, a dead server, too many failures) resumes where it left
     off when run again; nobody gets the issue twice. Without an SMTP host in the config,
-    messages are written to the outbox folder as .eml files. A feed that keeps failing is
+    messages are written to the outbox folder as .eml files, and that is a rehearsal:
+    nothing counts as sent, unless store.outbox_delivers says a mail server sends from
+    that folder. A feed that keeps failing is
     reported to scheduler.staff_alert_address once (and once when it recovers).
 
     \b
@@ -56,7 +58,7 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
         check_feed_health(settings, store, transport, now=utc_now())
         transport.close()
     _print_report(report, transport)
-    if report.outcome != "complete" and report.outcome != "nothing new":
+    if report.outcome not in ("complete", "nothing new", "rehearsal"):
         sys.exit(1)
 
 
@@ -98,6 +100,15 @@ def _print_plan(plan: SendPlan | None, transport) -> None:
 def _print_report(report: SendReport, transport) -> None:
     if report.outcome == "nothing new":
         click.echo(f"Nothing to send: {report.note}.")
+        return
+    if report.outcome == "rehearsal":
+        click.echo(f"Rehearsal of issue {report.slug}: {report.subject}")
+        click.echo(f"  wrote {report.sent} message(s) to the {describe(transport)}, one per "
+                   "subscriber")
+        click.secho("  Nothing was e-mailed and nothing was recorded: the issue stays open "
+                    "for the real send.", fg="yellow")
+        click.echo("  To e-mail it, set [smtp] host (see the README's Sending); if a mail "
+                   "server sends from that folder, set store.outbox_delivers = true.")
         return
     click.echo(f"Issue {report.slug} ({report.outcome}) via {describe(transport)}: {report.subject}")
     click.echo(f"  sent {report.sent}, failed {report.failed}, skipped {report.skipped}, "

@@ -87,3 +87,9 @@ def safe_url(url: str | None, base: str = "") -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return absolute
+
+
+def tel_link(phone: str) -> str:
+    """A phone number as a tap-to-call link: tel: and the digits, with a leading + kept."""
+    digits = re.sub(r"\D", "", phone)
+    return f"tel:{'+' if phone.strip().startswith('+') else ''}{digits}"

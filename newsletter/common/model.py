@@ -95,6 +95,8 @@ class Issue:
     articles: tuple[Article, ...]
     subject: str
     preheader: str
+    note: str = ""
+    """Staff's words to readers above the articles (holiday hours, a new provider)."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import secrets
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .i18n import known_language
 from .tomlfile import Table, read_toml
 
 SAMPLE_FEED = "sample"
@@ -38,6 +40,10 @@ class ClinicSettings:
     language: str = "en"
     brand_color: str = "#0f6b5c"
     logo_url: str = ""
+    phone: str = "+1 636-555-0100"
+    """Shown in each email's call to action as a tap-to-call (tel:) link; empty: none."""
+    booking_url: str = "https://advancedphysicalmedicine.example/book"
+    """The "Book an appointment" button of each email; empty: none."""
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,21 @@ class IssueSettings:
 
 
 @dataclass(frozen=True)
+class WelcomeSettings:
+    enabled: bool = False
+    """True: someone who confirms their subscription gets templates/email/welcome.*."""
+    subject: str = ""
+    """Empty: "Welcome to the <clinic> newsletter"."""
+
+
+@dataclass(frozen=True)
 class StoreSettings:
     database_url: str = "sqlite:///newsletter.db"
     outbox: str = "outbox"
+    outbox_delivers: bool = False
+    """False: with no SMTP host, a send to the outbox is a rehearsal: the files are written,
+    nothing counts as sent and the issue stays open. True: the outbox is how mail leaves
+    (a pickup folder a local mail server reads), so a send to it is the real one."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,7 @@ class Settings:
     sender: SenderSettings = field(default_factory=SenderSettings)
     feed: FeedSettings = field(default_factory=FeedSettings)
     issue: IssueSettings = field(default_factory=IssueSettings)
+    welcome: WelcomeSettings = field(default_factory=WelcomeSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -171,13 +190,55 @@ class Settings:
         return url
 
 
+    @property
+    def secret_key_file(self) -> Path:
+        """Where a generated secret key is kept: beside a SQLite database (it belongs to
+        that database's subscribers), else in the config's folder."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and ":memory:" not in url:
+            database = Path(url[len(prefix):].split("?", 1)[0])
+            return database.with_name(database.name + ".secret-key")
+        return self.path("newsletter.secret-key")
+
     def require_secret_key(self) -> str:
-        if len(self.secrets.secret_key) < 16:
-            raise ConfigError(
-                f"{SECRET_VARIABLES['secret_key']} is not set (or shorter than 16 characters)",
-                hint="it signs unsubscribe links; set it in the environment to a long random "
-                     "string, e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'")
-        return self.secrets.secret_key
+        """NEWSLETTER_SECRET_KEY if it is exported, else the key kept in `secret_key_file`,
+        made on first use: staff need not invent one before they can try a send."""
+        variable = SECRET_VARIABLES["secret_key"]
+        if self.secrets.secret_key:
+            if len(self.secrets.secret_key) < 16:
+                raise ConfigError(f"{variable} is shorter than 16 characters",
+                                  hint=f"unset it to use the key kept in {self.secret_key_file},"
+                                       " or set it to a long random string")
+            return self.secrets.secret_key
+        return _kept_secret_key(self.secret_key_file)
+
+
+def _kept_secret_key(path: Path) -> str:
+    """The key in `path`, created (owner-only, atomically) if there is none yet."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise ConfigError(f"cannot create the secret key file {path}: {error.strerror}",
+                          hint="make the database's folder writable, or export "
+                               "NEWSLETTER_SECRET_KEY") from None
+    else:
+        with os.fdopen(descriptor, "w", encoding="ascii") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        if path.stat().st_mode & 0o077:
+            raise ConfigError(f"the secret key file {path} can be read by others",
+                              hint=f"chmod 600 {path}")
+        key = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read the secret key file {path}: {error}") from None
+    if len(key) < 16:
+        raise ConfigError(f"the secret key file {path} holds no usable key (under 16 "
+                          "characters)", hint="delete it to have a new one made (links "
+                                              "already sent stop working)")
+    return key
 
 
 def load_settings(path: Path | None = None, cwd: Path | None = None,
@@ -238,13 +299,20 @@ def _validated(settings: Settings) -> Settings:
     except (ZoneInfoNotFoundError, ValueError):
         fail("clinic.timezone", f"is not a known time zone: {settings.clinic.timezone!r} "
                                 "(use a name like America/Chicago)")
+    if not known_language(settings.clinic.language):
+        fail("clinic.language", f"is not a language code like en or es: "
+                                f"{settings.clinic.language!r}")
     if not _HEX_COLOR.match(settings.clinic.brand_color):
         fail("clinic.brand_color", f"must be a 6-digit hex color like #0f6b5c, "
                                    f"not {settings.clinic.brand_color!r}")
-    for key in ("website", "public_base_url", "logo_url"):
+    for key in ("website", "public_base_url", "logo_url", "booking_url"):
         value = getattr(settings.clinic, key)
-        if (value or key != "logo_url") and not re.match(r"^https?://[^\s/]+", value):
+        if (value or key not in ("logo_url", "booking_url")) and not re.match(r"^https?://[^\s/]+", value):
             fail(f"clinic.{key}", f"must be an absolute http(s) URL, not {value!r}")
+    phone = settings.clinic.phone
+    if phone and (not re.fullmatch(r"\+?[0-9 ()./-]+", phone)
+                  or not 7 <= len(re.sub(r"\D", "", phone)) <= 15):
+        fail("clinic.phone", f"must be a phone number like +1 636-555-0100, not {phone!r}")
     for key in ("name", "postal_address"):
         if not getattr(settings.clinic, key).strip():
             fail(f"clinic.{key}", "must not be empty (the law asks for it in every email)"
@@ -253,6 +321,8 @@ def _validated(settings: Settings) -> Settings:
         value = getattr(settings.sender, key)
         if (value or key == "address") and not _ADDRESS.match(value):
             fail(f"sender.{key}", f"is not an email address: {value!r}")
+    if any(c in settings.welcome.subject for c in "\r\n"):
+        fail("welcome.subject", "must be one line")
     if any(c in settings.sender.name for c in "\r\n"):
         fail("sender.name", "must be one line")
     bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),

@@ -11,6 +11,7 @@ and its articles remembered. A crash anywhere leaves a state the next run simply
 from __future__ import annotations
 
 from collections.abc import Callable
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +33,8 @@ from ..storage.store import Store
 HEARTBEAT_SECONDS = 10
 FREEZE_ATTEMPTS = 3
 MAX_LISTED_FAILURES = 50
+TEST_MARK = "[TEST]"
+"""Before a test copy's subject: staff's inbox tells it from the real issue."""
 
 
 class IssueHeld(NewsletterError):
@@ -40,13 +43,25 @@ class IssueHeld(NewsletterError):
     exit_code = 4
 
 
+class NoSubscribers(NewsletterError):
+    def __init__(self):
+        super().__init__("there are no active subscribers to send to",
+                         hint="add some with `newsletter subscribers import FILE.csv`")
+
+
+def message_key(slug: str, email: str) -> str:
+    """Names one subscriber's copy of an issue, stably: an outbox file is found by the
+    issue's date and the address."""
+    return f"{slug}/{email}"
+
+
 class SendPaused(NewsletterError):
     """Too many failures in a row, or the server went away: stop before burning the list."""
 
 
 @dataclass
 class SendReport:
-    outcome: str  # complete, incomplete, paused, nothing new
+    outcome: str  # complete, incomplete, paused, nothing new, rehearsal
     slug: str = ""
     subject: str = ""
     sent: int = 0
@@ -100,6 +115,8 @@ class IssueSend:
 
     def run(self) -> SendReport:
         secret = self.settings.require_secret_key()
+        if not getattr(self.transport, "delivers", True):
+            return self._rehearse(secret)
         store, clock, tag = self.store, self.clock, self.options.tag
         with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
             for _ in range(FREEZE_ATTEMPTS):
@@ -112,9 +129,7 @@ class IssueSend:
                     ledger.retry_deferred()
                     total = ledger.count_remaining(tag=tag)
                     if total == 0 and issue.status != "sending":
-                        raise NewsletterError("there are no active subscribers to send to",
-                                              hint="add some with `newsletter subscribers "
-                                                   "import FILE.csv`")
+                        raise NoSubscribers()
                     if not store.issues.freeze(issue, now=clock()):
                         continue  # the preview rebuilt it or staff held it since it was read
                     report = self._send_frozen(issue, outcome.rendered, ledger, lock, total,
@@ -127,6 +142,31 @@ class IssueSend:
             raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
                              f"{report.note}", hint="fix the cause, then run `newsletter send` "
                                                     "again: it resumes where it stopped")
+        return report
+
+    def _rehearse(self, secret: str) -> SendReport:
+        """An outbox nobody sends from: every message the send would hand over is written,
+        and nothing else happens (no lock, no ledger, no freeze), so the issue is still
+        there, unsent, for the real send."""
+        settings, tag = self.settings, self.options.tag
+        outcome = build_next_issue(settings, self.store, now=self.clock(),
+                                   evergreen=self.options.evergreen)
+        if outcome.issue is None:
+            return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+        rendered = outcome.rendered
+        template = issue_message(rendered, settings, date=self.clock())
+        report = SendReport("rehearsal", slug=rendered.slug, subject=rendered.subject)
+        with Ledger(self.store.engine, outcome.issue.id) as ledger:
+            tally = Tally(report, ledger.count_remaining(tag=tag), self.options.progress)
+            if tally.total == 0:
+                raise NoSubscribers()
+            for recipient in ledger.remaining(tag=tag):
+                fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
+                self.transport.send(settings.sender.address, recipient.email,
+                                    template.fill(fields), key=message_key(rendered.slug,
+                                                                           recipient.email))
+                report.sent += 1
+                tally.advance()
         return report
 
     def _approved(self, issue: StoredIssue) -> StoredIssue:
@@ -205,7 +245,7 @@ class IssueSend:
             upcoming: list = []
             try:
                 self.transport.send(sender, recipient.email, message,
-                                    key=f"{rendered.slug}/{recipient.id:09d}",
+                                    key=message_key(rendered.slug, recipient.email),
                                     meanwhile=lambda: upcoming.append(prepare()))
             except DeliveryError as error:
                 status = "failed" if error.permanent else "deferred"
@@ -304,12 +344,13 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
     outcome = build_next_issue(settings, store, now=now)
     if outcome.issue is None:
         raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
-    rendered = outcome.rendered
+    rendered = dataclasses.replace(outcome.rendered,
+                                   subject=f"{TEST_MARK} {outcome.rendered.subject}")
     template = issue_message(rendered, settings, date=now)
     subscriber = Subscribers(store.engine).by_email(address)
-    if subscriber is not None and settings.secrets.secret_key:
+    if subscriber is not None:
         fields = recipient_fields(Recipient(subscriber.id, subscriber.email, subscriber.name),
-                                  settings, rendered.slug, secret=settings.secrets.secret_key)
+                                  settings, rendered.slug, secret=settings.require_secret_key())
     else:
         fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
     try:

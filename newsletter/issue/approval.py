@@ -19,6 +19,7 @@ from ..feed.fetch import fetch
 from ..storage.issues import StoredIssue
 from ..storage.store import Store
 from .build import BuildOutcome, Fetcher, build_next_issue
+from .note import NOTE_MAX
 
 NAME_MAX = 100
 
@@ -74,16 +75,20 @@ def hold(store: Store, seen: str | None, *, by: str, now: datetime,
 
 
 def reword(settings: Settings, store: Store, seen: str, *, subject: str, preheader: str,
-           now: datetime, fetcher: Fetcher = fetch) -> BuildOutcome:
-    """Rebuild the issue with staff's subject and preheader (kept across later rebuilds;
-    an empty one goes back to the derived wording). Changed wording withdraws an approval:
-    what was approved is not what would go out."""
+           now: datetime, note: str | None = None, fetcher: Fetcher = fetch) -> BuildOutcome:
+    """Rebuild the issue with staff's subject, preheader and note to readers (kept across
+    later rebuilds; an empty subject or preheader goes back to the derived wording, an empty
+    note removes it). Changed wording withdraws an approval: what was approved is not what
+    would go out."""
     before = reviewable(store, seen)
-    outcome = build_next_issue(settings, store, now=now, fetcher=fetcher,
+    if note is not None and len(note) > NOTE_MAX:
+        raise NewsletterError(f"the note is {len(note)} characters; at most {NOTE_MAX} fit")
+    outcome = build_next_issue(settings, store, now=now, fetcher=fetcher, note=note,
                                subject=one_line(subject), preheader=one_line(preheader))
     after = outcome.issue
     if after is not None and after.id == before.id and (
-            (after.subject, after.preheader) != (before.subject, before.preheader)):
+            (after.subject, after.preheader, after.note)
+            != (before.subject, before.preheader, before.note)):
         store.issues.withdraw_approval(after.id, now=now)
         outcome = BuildOutcome(store.issues.by_id(after.id), outcome.rendered,
                                outcome.warnings, outcome.feed_url)

@@ -40,12 +40,17 @@ Evergreen = Callable[[], Article | None]
 
 def build_next_issue(settings: Settings, store: Store, *, now: datetime,
                      fetcher: Fetcher = fetch, subject: str | None = None,
-                     preheader: str | None = None, evergreen: Evergreen | None = None
-                     ) -> BuildOutcome:
+                     preheader: str | None = None, evergreen: Evergreen | None = None,
+                     feed: str | None = None, note: str | None = None) -> BuildOutcome:
     """The issue the next send would deliver, built afresh from the feed.
 
     `subject`, `preheader`: staff's wording, kept across rebuilds while the articles stay
     the same; "" goes back to the derived wording, None keeps what there is.
+    `note`: staff's note to readers, kept across rebuilds until the issue is sent; None
+    keeps it, "" removes it.
+    `feed`: build from this feed (a URL or an absolute path) instead of the configured one.
+    The issue remembers it, and later builds and sends (which pass no feed) keep using it
+    until the issue is sent: a send must not quietly drop the issue staff built.
 
     An issue that is already being sent is never rebuilt: its subscribers must all get the
     same email, so a resumed send takes it exactly as it was. With nothing new and an
@@ -55,7 +60,8 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     current = store.issues.open()
     if current and current.status == "sending":
         return _frozen(current, settings)
-    source = settings.feed_source
+    source = feed or (current.feed if current else None) or settings.feed_source
+    own_feed = source if source != settings.feed_source else None
     record = store.feed(source)
     requested = record.url if record else source
     seen = store.seen_keys()
@@ -78,6 +84,9 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
                            open_ids={a.id for a in current.articles} if current else ())
         warnings += reading.parsed.warnings
     warnings += selection.warnings
+    if own_feed:
+        warnings.append(f"built from {source}, not from feed.source: builds and sends keep "
+                        "using it until this issue is sent")
     if not selection.articles and evergreen is not None:
         selection = _evergreen_selection(current, evergreen, warnings)
     with store.transaction() as conn:
@@ -92,7 +101,8 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
             store.issues.drop_open(conn)
             return BuildOutcome(None, None, tuple(warnings), result.url)
         issue_id = _save_issue(conn, store, settings, current, selection, tuple(warnings),
-                               now=now, subject=subject, preheader=preheader)
+                               now=now, wording=Wording(subject, preheader, note),
+                               feed=own_feed)
     saved = store.issues.by_id(issue_id)
     return BuildOutcome(saved, _rendered(saved, settings), saved.warnings, result.url)
 
@@ -145,13 +155,25 @@ def _unchanged(current: StoredIssue | None) -> Selection:
     return Selection(articles=current.articles, held=current.status == "held")
 
 
+@dataclass(frozen=True)
+class Wording:
+    """What staff asked for this build; None keeps what the open issue has."""
+
+    subject: str | None
+    preheader: str | None
+    note: str | None
+
+
 def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | None,
                 selection: Selection, warnings: tuple[str, ...], *, now: datetime,
-                subject: str | None, preheader: str | None) -> int:
+                wording: Wording, feed: str | None) -> int:
     """Update the open issue in place when its articles are the same (keeping staff's
-    approval and wording); otherwise the content changed and approval starts over."""
+    approval and wording); otherwise the content changed and approval starts over. Staff's
+    note is about the clinic, not the articles: it stays until the issue is sent."""
+    subject, preheader = wording.subject, wording.preheader
     same = current is not None and _ids(current.articles) == _ids(selection.articles)
     keep_subject, keep_preheader = same and subject is None, same and preheader is None
+    note = (current.note if current else "") if wording.note is None else wording.note.strip()
     subject_override = (current.subject_override if keep_subject else subject or "") \
         or settings.issue.subject
     preheader_override = (current.preheader_override if keep_preheader else preheader or "") \
@@ -159,13 +181,14 @@ def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | N
     day = (current.created_at if same else now).astimezone(settings.zone).date()
     slug = current.slug if same else store.issues.free_slug(conn, day.isoformat())
     issue = plan_issue(selection.articles, slug=slug, day=day, clinic_name=settings.clinic.name,
-                       subject=subject_override, preheader=preheader_override)
+                       subject=subject_override, preheader=preheader_override, note=note,
+                       language=settings.clinic.language)
     rendered = render_issue(issue, settings.clinic)
     content = IssueContent(
         slug=slug, articles=selection.articles, subject=issue.subject,
         preheader=issue.preheader, subject_override=subject_override,
         preheader_override=preheader_override, html=rendered.html, text=rendered.text,
-        warnings=warnings)
+        warnings=warnings, note=note, feed=feed)
     if same:
         store.issues.revise(conn, current.id, content, now=now)
         return current.id

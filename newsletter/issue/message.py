@@ -86,7 +86,7 @@ def recipient_fields(recipient: Recipient, settings: Settings, slug: str, *,
         "MESSAGE_ID": message_id(settings, slug, recipient.id),
         "UNSUBSCRIBE_URL": f"{base}/unsubscribe/{token}",
         "UNSUBSCRIBE_MAILTO": f"mailto:{mailbox}?subject=unsubscribe%20{token}",
-        "GREETING": greeting(recipient.name),
+        "GREETING": greeting(recipient.name, settings.clinic.language),
     }
 
 

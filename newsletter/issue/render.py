@@ -13,16 +13,20 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import cssutils
 import premailer
+from markupsafe import Markup
 
-from ..common.links import with_utm
+from ..common.i18n import gettext, long_date, ngettext
+from ..common.links import tel_link, with_utm
 from ..common.model import Article, Image, Issue
 from ..common.settings import ClinicSettings
 from ..common.templates import environment
 from ..common.text import cut
+from .note import note_html, note_text
 
 PREHEADER_MIN, PREHEADER_MAX = 40, 140
 SUBJECT_MAX = 78
@@ -47,72 +51,95 @@ class RenderedIssue:
     web_url: str
 
 
-def subject_for(articles: tuple[Article, ...]) -> str:
+def subject_for(articles: tuple[Article, ...], language: str = "en") -> str:
     """The lead article's title, and how many more there are."""
-    suffix = f" (+{len(articles) - 1} more)" if len(articles) > 1 else ""
+    more = len(articles) - 1
+    suffix = " " + ngettext(language, "(+%(num)d more)", "(+%(num)d more)", more) \
+        if more else ""
     return cut(articles[0].title, SUBJECT_MAX - len(suffix)) + suffix
 
 
-def preheader_for(articles: tuple[Article, ...], clinic_name: str) -> str:
+def preheader_for(articles: tuple[Article, ...], clinic_name: str, language: str = "en") -> str:
     """The inbox's second line: what the lead article says, then what else is inside."""
     lead = articles[0]
     opening = lead.summary or lead.title
     others = [a.title for a in articles[1:]]
     if others:
-        text = f"{cut(opening, 70)} Also: " + "; ".join(others)
+        text = gettext(language, "%(summary)s Also: %(titles)s", summary=cut(opening, 70),
+                       titles="; ".join(others))
     else:
         text = opening
     text = cut(text, PREHEADER_MAX)
     if len(text) < PREHEADER_MIN:
-        text = cut(f"{text} New from {clinic_name}.".strip(), PREHEADER_MAX)
+        text = cut(f"{text} " + gettext(language, "New from %(clinic)s.", clinic=clinic_name),
+                   PREHEADER_MAX).strip()
     if len(text) < PREHEADER_MIN:
-        text = f"{text} Read the latest articles from our clinic."
+        text = f"{text} " + gettext(language, "Read the latest articles from our clinic.")
     return text
 
 
 def plan_issue(articles: tuple[Article, ...], *, slug: str, day: date, clinic_name: str,
-               subject: str = "", preheader: str = "") -> Issue:
+               subject: str = "", preheader: str = "", note: str = "",
+               language: str = "en") -> Issue:
     """The issue for these articles; a subject or preheader given by staff wins."""
     return Issue(slug=slug, day=day, articles=articles,
-                 subject=" ".join(subject.split()) or subject_for(articles),
-                 preheader=" ".join(preheader.split()) or preheader_for(articles, clinic_name))
+                 subject=" ".join(subject.split()) or subject_for(articles, language),
+                 preheader=" ".join(preheader.split())
+                 or preheader_for(articles, clinic_name, language),
+                 note=note)
 
 
 def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None
                  ) -> RenderedIssue:
     """Both parts of the email, CSS inlined once. Pure: no network, no clock."""
-    env = environment(templates)
-    zone = ZoneInfo(clinic.timezone)
-    web_url = web_url_of(clinic, issue.slug)
-    campaign = issue.slug
-
-    def utm(url: str) -> str:
-        return with_utm(url, source="newsletter", medium="email", campaign=campaign)
+    zone, language = ZoneInfo(clinic.timezone), clinic.language
 
     def byline(article: Article) -> str:
         parts = []
         if article.published:
-            parts.append(_long_date(article.published.astimezone(zone).date()))
+            parts.append(long_date(article.published.astimezone(zone).date(), language))
         if article.author:
-            parts.append(f"by {article.author}")
-        parts.append(f"{article.reading_minutes} min read")
+            parts.append(gettext(language, "by %(author)s", author=article.author))
+        parts.append(ngettext(language, "%(num)d min read", "%(num)d min read",
+                              article.reading_minutes))
         return " · ".join(parts)
+
+    return render_email("issue", clinic, slug=issue.slug, subject=issue.subject,
+                        preheader=issue.preheader, day=issue.day,
+                        web_url=web_url_of(clinic, issue.slug), templates=templates,
+                        issue=issue, byline=byline,
+                        introduction=_introduction(issue, clinic),
+                        note_html=note_html(issue.note), note_text=note_text(issue.note))
+
+
+def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
+                 preheader: str, day: date, web_url: str, templates: Path | None = None,
+                 **context) -> RenderedIssue:
+    """templates/email/<name>.html and .txt in the newsletter's layout, CSS inlined once;
+    what every such email has (masthead, call to action, footer) is in the context."""
+    env = environment(templates, clinic.language)
+
+    def utm(url: str) -> str:
+        return with_utm(url, source="newsletter", medium="email", campaign=slug)
 
     context = {
         "utm": utm,
-        "issue": issue,
         "clinic": clinic,
+        "subject": subject,
+        "preheader": preheader,
         "web_url": web_url,
-        "issue_date": _long_date(issue.day),
-        "introduction": _introduction(issue, clinic.name),
-        "byline": byline,
+        "issue_date": long_date(day, clinic.language),
         "shown_width": shown_width,
         "brand_color": clinic.brand_color,
         "preheader_spacer": "\u200c\u00a0" * 60,
+        "tel": tel_link(clinic.phone) if clinic.phone else "",
+        "site_link": Markup('<a href="{}">{}</a>').format(
+            clinic.website, urlsplit(clinic.website).hostname or clinic.website),
+        **context,
     }
-    html = env.get_template("email/issue.html").render(context)
-    text = env.get_template("email/issue.txt").render(context)
-    return RenderedIssue(slug=issue.slug, subject=issue.subject, preheader=issue.preheader,
+    html = env.get_template(f"email/{name}.html").render(context)
+    text = env.get_template(f"email/{name}.txt").render(context)
+    return RenderedIssue(slug=slug, subject=subject, preheader=preheader,
                          html=inline_css(html), text=_crlf_free(text), web_url=web_url)
 
 
@@ -150,20 +177,16 @@ def personalize(template: str, values: dict[str, str], *, html: bool) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def greeting(name: str) -> str:
+def greeting(name: str, language: str = "en") -> str:
     first = name.split()[0] if name.strip() else ""
-    return f"Hi {first}," if first else "Hello,"
+    return gettext(language, "Hi %(name)s,", name=first) if first else \
+        gettext(language, "Hello,")
 
 
-def _introduction(issue: Issue, clinic_name: str) -> str:
-    count = len(issue.articles)
-    if count == 1:
-        return f"Here is the newest article from the team at {clinic_name}."
-    return f"Here are the {count} newest articles from the team at {clinic_name}."
-
-
-def _long_date(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+def _introduction(issue: Issue, clinic: ClinicSettings) -> str:
+    return ngettext(clinic.language, "Here is the newest article from the team at %(clinic)s.",
+                    "Here are the %(num)d newest articles from the team at %(clinic)s.",
+                    len(issue.articles), clinic=clinic.name)
 
 
 def _crlf_free(text: str) -> str:

@@ -56,14 +56,20 @@ def apply_finding(subscribers: Subscribers, finding: Finding, *, now: datetime
 
 
 def messages_in(path: Path) -> Iterator[tuple[str, bytes]]:
-    """Each message under `path` with where it was: a Maildir folder, an mbox file, or one
-    message file."""
+    """Each message under `path` with where it was: a Maildir folder, a folder of .eml
+    files (what a mail program saves), an mbox file, or one message file."""
     try:
+        if path.is_dir() and not ((path / "cur").is_dir() and (path / "new").is_dir()):
+            files = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() == ".eml")
+            if not files:
+                raise NewsletterError(f"{path}: neither a Maildir nor a folder of .eml files",
+                                      hint="give a Maildir folder, an mbox file, .eml files "
+                                           "or a folder of them")
+            for file in files:
+                yield file.name, file.read_bytes()
+            return
         if path.is_dir():
-            if not (path / "cur").is_dir() or not (path / "new").is_dir():
-                raise NewsletterError(f"{path}: a folder that is not a Maildir (no cur/ and "
-                                      "new/)", hint="give a Maildir folder, an mbox file or "
-                                                    ".eml files")
             box = mailbox.Maildir(path, factory=None, create=False)
             for key in sorted(box.keys()):
                 yield f"{path.name}/{key}", box.get_bytes(key)

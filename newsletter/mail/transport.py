@@ -44,6 +44,10 @@ machine it runs while the server works, instead of after."""
 
 
 class Transport(Protocol):
+    delivers: bool
+    """True when a message handed over is on its way to the reader; False for a rehearsal
+    (an outbox nobody sends from), which must not count anything as sent."""
+
     def send(self, sender: str, recipient: str, message: bytes, *, key: str,
              meanwhile: Meanwhile = None) -> None:
         """Deliver or raise DeliveryError. `key` names the message uniquely and stably;
@@ -53,18 +57,22 @@ class Transport(Protocol):
 
 
 class OutboxTransport:
-    """Writes each message to folder/<key>.eml. The same key overwrites the same file, so a
-    resumed send never leaves two copies; the write is atomic (temp file, then rename)."""
+    """Writes each message to folder/<key>.eml, where a key is "<issue>/<address>", so staff
+    find one patient's copy by the issue's date and their address. The same key overwrites
+    the same file, so a resumed send never leaves two copies; the write is atomic (temp
+    file, then rename). `delivers`: see `Transport`."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, delivers: bool = True):
         self.folder = folder
+        self.delivers = delivers
 
     def send(self, sender: str, recipient: str, message: bytes, *, key: str,
              meanwhile: Meanwhile = None) -> None:
-        path = self.folder / (re.sub(r"[^\w.-]", "_", key) + ".eml")
+        *folders, name = (_file_name(part) for part in key.split("/"))
+        path = self.folder.joinpath(*folders, name + ".eml")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
+            temporary = path.with_name(path.name + ".tmp")
             temporary.write_bytes(message)
             os.replace(temporary, path)
         except OSError as error:
@@ -78,9 +86,16 @@ class OutboxTransport:
         pass
 
 
+def _file_name(part: str) -> str:
+    """A key's part as a safe file name: an address keeps its @ and +."""
+    return re.sub(r"[^\w.@+-]", "_", part).lstrip(".") or "_"
+
+
 class SmtpTransport:
     """`server`: the [smtp] settings (host, port, security, login, timeout, rate, retries);
     `sleep` and `monotonic` are there so tests can run the waits without waiting."""
+
+    delivers = True
 
     def __init__(self, server: SmtpSettings, *, password: str = "",
                  sleep: Callable[[float], None] = time.sleep,
@@ -242,7 +257,8 @@ def transport_for(settings: Settings) -> Transport:
     """SMTP when a host is configured, else the outbox."""
     if settings.smtp.host:
         return SmtpTransport.from_settings(settings)
-    return OutboxTransport(settings.path(settings.store.outbox))
+    return OutboxTransport(settings.path(settings.store.outbox),
+                           delivers=settings.store.outbox_delivers)
 
 
 def describe(transport: Transport) -> str:

@@ -166,6 +166,9 @@ def _send(settings: Settings, store: Store, transport: Transport,
                                                  evergreen=_evergreen_picker(store, schedule)))
     if report.outcome == "nothing new":
         return Result("nothing new", note=report.note)
+    if report.outcome == "rehearsal":
+        return Result("rehearsed", report.slug, f"{report.sent} written to the outbox; "
+                      "nothing e-mailed (no smtp.host)")
     note = (f"{report.sent} sent, {report.failed} failed, {report.skipped} skipped, "
             f"{report.deferred} deferred" + (f"; {report.note}" if report.note else ""))
     return Result("sent" if report.outcome == "complete" else "incomplete", report.slug, note)

@@ -39,6 +39,16 @@ class ScheduleError(ConfigError):
     """A schedule file that cannot be used; the message names the file and the key."""
 
 
+class ScheduleMistakes(ScheduleError):
+    """Several mistakes in one file, each its own ScheduleError, so that one check shows
+    them all; as an error it reads as the first."""
+
+    def __init__(self, mistakes: list[ScheduleError]):
+        super().__init__(f"{mistakes[0]} (and {len(mistakes) - 1} more mistake(s) in the file)",
+                         hint=mistakes[0].hint)
+        self.mistakes = mistakes
+
+
 @dataclass(frozen=True)
 class Schedule:
     key: str
@@ -121,7 +131,7 @@ def check_schedules(folder: Path, *, default_timezone: str, base_dir: Path
             schedules.append(read_schedule(path, default_timezone=default_timezone,
                                            base_dir=base_dir))
         except ScheduleError as error:
-            errors.append(error)
+            errors.extend(getattr(error, "mistakes", [error]))
     return _one_audience(schedules, errors)
 
 
@@ -159,56 +169,101 @@ def read_schedule(path: Path, *, default_timezone: str, base_dir: Path) -> Sched
 def parse_schedule(text: str, path: Path, *, default_timezone: str,
                    base_dir: Path) -> Schedule:
     """A `Schedule` from the text of `path`. Relative paths in it (evergreen_file, folder)
-    are relative to `base_dir`, the config file's folder, like every path in the config."""
+    are relative to `base_dir`, the config file's folder, like every path in the config.
+    Every mistake in the file is found, not only the first: `ScheduleMistakes` holds them."""
     if not _FILE_NAME.fullmatch(path.stem):
         raise ScheduleError(f"{path}: the file name may only have letters, digits, '-' and "
                             "'_' before .toml")
     raw = parse_toml(text, path, error=ScheduleError)
     table = Table(raw, path=path, error=ScheduleError)
     fail = table.fail
-    table.only(KEYS, takes="a schedule")
+    mistakes: list[ScheduleError] = []
+
+    def check(step, fallback=None):
+        """`step()`, or `fallback` with its mistake noted, so the next key is checked too."""
+        try:
+            return step()
+        except ScheduleError as error:
+            mistakes.append(error)
+            return fallback
+
+    check(lambda: table.only(KEYS, takes="a schedule"))
     for key in ("action", "cron"):
         if key not in raw:
-            fail(key, "is missing", hint='e.g. action = "send" and '
-                                         'cron = { day_of_week = "mon", hour = 9, minute = 0 }')
-    action = table.get("action", str)
-    if action not in ACTIONS:
-        fail("action", f"must be one of {', '.join(ACTIONS)}, not {action!r}")
+            check(lambda key=key: fail(key, "is missing", hint='e.g. action = "send" and cron '
+                                       '= { day_of_week = "mon", hour = 9, minute = 0 }'))
+    action = check(lambda: _action(table), "send")
     for key in SEND_ONLY if action != "send" else SOCIAL_ONLY:
         if key in raw:
-            fail(key, f"does not apply to a {action} schedule")
-    name = one_line(table.get("name", str, path.stem)) or path.stem
-    timezone = table.get("timezone", str, default_timezone)
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        fail("timezone", f"is not a known time zone: {timezone!r} "
-                         "(use a name like America/Chicago)")
-    cron = _cron(raw["cron"], ZoneInfo(timezone), fail)
-    tag = _audience(table.get("audience", str, "everyone"), fail)
-    requires_approval = table.get("requires_approval", bool, False)
-    when_nothing_new = table.get("when_nothing_new", str, "skip")
-    if when_nothing_new not in WHEN_NOTHING_NEW:
-        fail("when_nothing_new", f"must be skip or evergreen, not {when_nothing_new!r}")
-    evergreen_file = table.get("evergreen_file", str, "")
-    if when_nothing_new == "evergreen" and not evergreen_file:
-        fail("evergreen_file", "is missing: when_nothing_new = \"evergreen\" needs the list "
-                               "of evergreen articles, e.g. evergreen_file = "
-                               "\"schedules/evergreen.toml\"")
-    if evergreen_file and when_nothing_new != "evergreen":
-        fail("evergreen_file", "is only used with when_nothing_new = \"evergreen\"")
-    cap = table.get("articles_per_issue", int, None)
-    if cap is not None and not 1 <= cap <= 50:
-        fail("articles_per_issue", f"must be a whole number between 1 and 50, not {cap!r}")
-    folder = table.get("folder", str, "social")
-    if not folder.strip():
-        fail("folder", "must name a folder")
+            check(lambda key=key: fail(key, f"does not apply to a {action} schedule"))
+    name = one_line(check(lambda: table.get("name", str, path.stem), "")) or path.stem
+    timezone = check(lambda: _timezone(table, default_timezone), default_timezone)
+    cron = check(lambda: _cron(raw["cron"], ZoneInfo(timezone), fail), ()) if "cron" in raw \
+        else ()
+    tag = check(lambda: _audience(table.get("audience", str, "everyone"), fail))
+    requires_approval = check(lambda: table.get("requires_approval", bool, False), False)
+    when_nothing_new = check(lambda: _when_nothing_new(table), "skip")
+    evergreen_file = check(lambda: _evergreen_file(table, when_nothing_new), "")
+    cap = check(lambda: _cap(table))
+    folder = check(lambda: _folder(table), "social")
+    if mistakes:
+        raise mistakes[0] if len(mistakes) == 1 else ScheduleMistakes(mistakes)
     return Schedule(key=path.stem, name=name, path=path, action=action, cron=cron,
                     timezone=timezone, tag=tag, requires_approval=requires_approval,
                     when_nothing_new=when_nothing_new,
                     evergreen_path=(base_dir / evergreen_file).resolve() if evergreen_file
                     else None,
                     articles_per_issue=cap, folder=folder)
+
+
+def _action(table: Table) -> str:
+    action = table.get("action", str, "send")
+    if action not in ACTIONS:
+        table.fail("action", f"must be one of {', '.join(ACTIONS)}, not {action!r}")
+    return action
+
+
+def _timezone(table: Table, default: str) -> str:
+    timezone = table.get("timezone", str, default)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        table.fail("timezone", f"is not a known time zone: {timezone!r} "
+                               "(use a name like America/Chicago)")
+    return timezone
+
+
+def _when_nothing_new(table: Table) -> str:
+    when_nothing_new = table.get("when_nothing_new", str, "skip")
+    if when_nothing_new not in WHEN_NOTHING_NEW:
+        table.fail("when_nothing_new", f"must be skip or evergreen, not {when_nothing_new!r}")
+    return when_nothing_new
+
+
+def _evergreen_file(table: Table, when_nothing_new: str) -> str:
+    evergreen_file = table.get("evergreen_file", str, "")
+    if when_nothing_new == "evergreen" and not evergreen_file:
+        table.fail("evergreen_file", "is missing: when_nothing_new = \"evergreen\" needs the "
+                                     "list of evergreen articles, e.g. evergreen_file = "
+                                     "\"schedules/evergreen.toml\"")
+    if evergreen_file and when_nothing_new != "evergreen":
+        table.fail("evergreen_file", "is only used with when_nothing_new = \"evergreen\"")
+    return evergreen_file
+
+
+def _cap(table: Table) -> int | None:
+    cap = table.get("articles_per_issue", int, None)
+    if cap is not None and not 1 <= cap <= 50:
+        table.fail("articles_per_issue",
+                   f"must be a whole number between 1 and 50, not {cap!r}")
+    return cap
+
+
+def _folder(table: Table) -> str:
+    folder = table.get("folder", str, "social")
+    if not folder.strip():
+        table.fail("folder", "must name a folder")
+    return folder
 
 
 def _cron(value, zone: ZoneInfo, fail) -> tuple[tuple[str, str], ...]:

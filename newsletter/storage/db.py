@@ -71,6 +71,8 @@ issues = Table(
     Column("html", Text, nullable=False),
     Column("text", Text, nullable=False),
     Column("warnings", JSON, nullable=False),
+    Column("note", Text, nullable=False, default="", server_default=""),  # staff's, above the articles
+    Column("feed", String(2000)),  # built with `build --feed`: the feed it keeps using
     Column("held_reason", Text),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
@@ -201,7 +203,7 @@ def connect(url: str) -> Engine:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""

@@ -42,6 +42,10 @@ class IssueContent:
     html: str
     text: str
     warnings: tuple[str, ...]
+    note: str
+    """Staff's note to readers, shown above the articles (plain text, a little Markdown)."""
+    feed: str | None
+    """The feed a `build --feed` used; None: the configured feed."""
 
     def values(self) -> dict:
         """The columns of this content, as the table stores them."""

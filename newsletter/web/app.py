@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from urllib.parse import urlsplit
 
 import jinja2
-from flask import Flask, render_template
+from markupsafe import Markup
+from flask import Flask, current_app, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
+from ..common.i18n import gettext, long_date, number
+from ..common.links import tel_link
 from ..common.settings import Settings
-from ..common.templates import templates_dir
+from ..common.templates import install_language, templates_dir
 from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
 from . import public, security, staff
@@ -27,6 +31,11 @@ from .ratelimit import SlidingWindow
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
 """A CSV of 50,000 patients is about 3 MB."""
+SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS = 30, 600
+"""Sign-ups with a valid address from one client address in 10 minutes: a front desk
+signing up patients one after another stays far below it, a script mailing links to
+strangers does not (and each mailbox still gets at most LINKS_PER_MAILBOX)."""
+LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS = 3, 3600
 
 
 def create_app(settings: Settings, *, store: Store | None = None,
@@ -52,6 +61,20 @@ def create_app(settings: Settings, *, store: Store | None = None,
     )
     app.jinja_env.undefined = jinja2.StrictUndefined
     app.jinja_env.globals.update(settings=settings, clinic=settings.clinic)
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    install_language(app.jinja_env, settings.clinic.language)
+    app.jinja_env.filters["host"] = lambda url: urlsplit(url).hostname or url
+    app.jinja_env.filters["tel"] = tel_link
+    app.jinja_env.filters["bold"] = lambda text: Markup("<strong>{}</strong>").format(text)
+    app.jinja_env.filters["mailto"] = lambda address: Markup('<a href="mailto:{0}">{0}</a>'
+                                                             ).format(address)
+    app.jinja_env.filters["decimal"] = lambda value: number(value, settings.clinic.language,
+                                                             digits=1)
+    app.jinja_env.filters["link"] = lambda text, url: Markup('<a href="{}">{}</a>').format(
+        url, text)
+    app.jinja_env.filters["code"] = lambda text: Markup("<code>{}</code>").format(text)
+    app.jinja_env.filters["local_date"] = lambda when: long_date(
+        when.astimezone(settings.zone).date(), settings.clinic.language) if when else ""
     app.jinja_env.filters["local"] = lambda when: (
         when.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z") if when else "")
     store = store or Store.open(settings.database_url)
@@ -59,8 +82,8 @@ def create_app(settings: Settings, *, store: Store | None = None,
         settings=settings, store=store, subscribers=Subscribers(store.engine),
         new_transport=(lambda: transport) if transport else (lambda: transport_for(settings)),
         clock=clock,
-        per_client=SlidingWindow(5, 600, clock),   # five sign-ups from one address in 10 min
-        per_address=SlidingWindow(3, 3600, clock))  # three links to one mailbox an hour
+        per_client=SlidingWindow(SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS, clock),
+        per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock))
     if settings.web.trusted_proxies:
         n = settings.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
@@ -74,11 +97,20 @@ def create_app(settings: Settings, *, store: Store | None = None,
 
 
 def _http_error(error: HTTPException):
-    return render_template("error.html", code=error.code, title=error.name,
+    """The page of an HTTP error, titled in the clinic's language (Werkzeug's own names
+    and descriptions are English, so the message is ours where we know the code)."""
+    language = current_app.extensions["newsletter"].settings.clinic.language
+    titles = {404: gettext(language, "Page not found"),
+              400: gettext(language, "That did not work"),
+              405: gettext(language, "That did not work"),
+              413: gettext(language, "That file is too large")}
+    return render_template("error.html", code=error.code, title=titles.get(error.code, error.name),
                            message=error.description, hint=""), error.code
 
 
 def _newsletter_error(error: NewsletterError):
     code = 502 if isinstance(error, FeedError) else 400
-    return render_template("error.html", code=code, title="That did not work",
+    language = current_app.extensions["newsletter"].settings.clinic.language
+    return render_template("error.html", code=code,
+                           title=gettext(language, "That did not work"),
                            message=str(error), hint=error.hint), code

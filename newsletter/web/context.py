@@ -4,16 +4,18 @@ the rate limits, kept on the Flask app by `create_app` and read with `context()`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock
+from ..common.i18n import gettext
 from ..common.settings import Settings
 from ..mail.transport import Transport
 from ..storage.store import Store
 from .ratelimit import SlidingWindow
+from .send_now import BackgroundSends
 
 @dataclass
 class Context:
@@ -24,6 +26,7 @@ class Context:
     clock: Clock
     per_client: SlidingWindow
     per_address: SlidingWindow
+    sends: BackgroundSends = field(default_factory=BackgroundSends)
 
     @property
     def secret(self) -> str:
@@ -32,3 +35,8 @@ class Context:
 
 def context() -> Context:
     return current_app.extensions["newsletter"]
+
+
+def _(message: str, **values) -> str:
+    """`message` in the clinic's language (for what a route says, beside its template)."""
+    return gettext(context().settings.clinic.language, message, **values)

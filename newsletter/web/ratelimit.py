@@ -39,6 +39,15 @@ class SlidingWindow:
             hits.append(now)
             return True
 
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until `key` may have another hit (0: now)."""
+        now = self.clock().timestamp()
+        with self.lock:
+            hits = self.hits.get(key)
+            if not hits or len(hits) < self.limit:
+                return 0
+            return max(1, int(hits[-self.limit] + self.seconds - now + 0.999))
+
     def _prune(self, now: float) -> None:
         for key in [k for k, hits in self.hits.items() if not hits or hits[-1] <= now - self.seconds]:
             del self.hits[key]

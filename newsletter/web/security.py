@@ -13,13 +13,15 @@ import secrets
 from flask import Flask, Response, abort, g, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from .context import _
+
 PAGE_POLICY = ("default-src 'none'; script-src 'none'; style-src 'self'; "
                "img-src 'self' https: http: data:; frame-src 'self'; form-action 'self'; "
                "frame-ancestors 'self'; base-uri 'none'")
 EMAIL_POLICY = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; "
                 "img-src https: http: data:; form-action 'none'; frame-ancestors 'self'; "
                 "base-uri 'none'")
-CACHEABLE = ("/archive", "/static/")
+CACHEABLE = ("/archive", "/static/", "/brand.css")
 """Public pages that hold nothing personal; every other page is no-store (staff pages, and
 token pages whose URL is a key)."""
 
@@ -86,8 +88,8 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_FIELD, "")
     expected = session.get(CSRF_FIELD, "")
     if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(400, "This form expired or did not come from this site. Go back, reload the "
-                   "page and try again.")
+        abort(400, _("This form expired or did not come from this site. Go back, reload "
+                     "the page and try again."))
 
 
 def is_one_click() -> bool:
@@ -103,8 +105,8 @@ def require_staff(password: str) -> Response | None:
     auth = request.authorization
     given = (auth.password or "") if auth and auth.type == "basic" else ""
     if not hmac.compare_digest(given.encode(), password.encode()):
-        page = render_template("error.html", code=401, title="Staff sign-in needed",
-                               message="Sign in with your name and the staff password.",
+        page = render_template("error.html", code=401, title=_("Staff sign-in needed"),
+                               message=_("Sign in with your name and the staff password."),
                                hint="")
         return Response(page, 401, {"WWW-Authenticate":
                                     'Basic realm="Newsletter staff", charset="UTF-8"'})

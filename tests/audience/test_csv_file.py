@@ -91,14 +91,14 @@ def test_a_bad_value_is_an_error_with_its_line_and_the_rest_is_read():
                          "=HYPERLINK(\"x\")@evil.example,Eve,",
                          "dan@example.com,Dan,bad!tag",
                          "eve@example.com,Eve,"))
-    assert [row.line for row in parsed.rows] == [2, 7]
+    assert [row.line for row in parsed.rows] == [2, 6, 7]
     assert [(e.line, e.raw) for e in parsed.errors] == [
-        (3, "no-at-sign.example.com"), (4, ""), (5, '=HYPERLINK("x")@evil.example'),
-        (6, "dan@example.com")]
+        (3, "no-at-sign.example.com"), (4, ""), (5, '=HYPERLINK("x")@evil.example')]
     reasons = [e.reason for e in parsed.errors]
     assert reasons[0] == "missing @" and reasons[1] == "no address"
     assert "spreadsheets run as a formula" in reasons[2]
-    assert "tag 'bad!tag'" in reasons[3]
+    assert parsed.rows[1].tags == ()  # a bad tag is left out, the person is not
+    assert parsed.warnings[0].startswith("line 6: tag 'bad!tag' left out")
 
 
 def test_broken_csv_is_an_error_on_its_own_line_and_the_next_rows_are_read():

@@ -61,3 +61,19 @@ def test_the_scheduler_will_not_start_on_nothing_or_on_a_bad_file(tmp_path):
     bad = run("scheduler", cwd=tmp_path)
     assert bad.returncode == 1 and "weekly.toml: cron.day_of_week" in bad.stderr
     assert "Traceback" not in missing.stderr + empty.stderr + bad.stderr
+
+
+def test_check_reports_every_mistake_in_one_file(tmp_path):
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "messy.toml").write_text(
+        'action = "send"\ncron = { day_of_week = "1", hour = 9, minute = 0 }\n'
+        'requires_aproval = true\ntimezone = "Mars/Olympus"\nwhen_nothing_new = "wait"\n'
+        'articles_per_issue = 99\n')
+    result = run("schedules", "check", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    where = f"error: {tmp_path}/schedules/messy.toml: "
+    assert [line.removeprefix(where).split(" ")[0] for line in errors] == [
+        "requires_aproval", "timezone", "cron.day_of_week", "when_nothing_new",
+        "articles_per_issue"], errors
+    assert all(line.startswith(where) for line in errors)

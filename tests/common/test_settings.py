@@ -96,3 +96,36 @@ def test_whole_numbers_are_accepted_where_a_number_is_asked(tmp_path):
     settings = load_settings(write(tmp_path, "[feed]\ntimeout_seconds = 5\n"))
     assert settings.feed.timeout_seconds == 5.0
     assert isinstance(settings.feed.timeout_seconds, float)
+
+
+def test_without_an_exported_key_one_is_generated_beside_the_database_owner_only(tmp_path):
+    path = write(tmp_path, '[store]\ndatabase_url = "sqlite:///state/clinic.db"\n')
+    (tmp_path / "state").mkdir()
+    first = load_settings(path, env={}).require_secret_key()
+    key_file = tmp_path / "state" / "clinic.db.secret-key"
+    assert key_file.read_text().strip() == first
+    assert len(first) >= 32
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert load_settings(path, env={}).require_secret_key() == first  # kept, not remade
+
+
+def test_an_exported_key_wins_over_the_generated_file(tmp_path):
+    path = write(tmp_path, '[store]\ndatabase_url = "sqlite:///clinic.db"\n')
+    load_settings(path, env={}).require_secret_key()
+    exported = "exported-key-0123456789abcdef"
+    assert load_settings(path, env={"NEWSLETTER_SECRET_KEY": exported}
+                         ).require_secret_key() == exported
+
+
+def test_a_short_exported_key_is_still_refused(tmp_path):
+    with pytest.raises(ConfigError, match="NEWSLETTER_SECRET_KEY"):
+        load_settings(cwd=tmp_path, env={"NEWSLETTER_SECRET_KEY": "short"}).require_secret_key()
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path):
+    path = write(tmp_path, '[store]\ndatabase_url = "sqlite:///clinic.db"\n')
+    load_settings(path, env={}).require_secret_key()
+    (tmp_path / "clinic.db.secret-key").chmod(0o644)
+    with pytest.raises(ConfigError, match="can be read by others") as refused:
+        load_settings(path, env={}).require_secret_key()
+    assert refused.value.hint.startswith("chmod 600 ")

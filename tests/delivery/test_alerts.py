@@ -127,6 +127,6 @@ staff_alert_address = "{STAFF}"
     result = subprocess.run([NEWSLETTER, "send", "--config", str(config)], capture_output=True,
                             text=True, env=clean_env(ENV), timeout=60)
     assert result.returncode == 1 and "cannot read the feed file" in result.stderr
-    (alert,) = (tmp_path / "outbox").glob("staff_*.eml")
+    (alert,) = (tmp_path / "outbox" / "staff").glob("*.eml")
     message = email.message_from_bytes(alert.read_bytes(), policy=email.policy.default)
     assert message["To"] == STAFF and "failed 1 time in a row" in message["Subject"]

@@ -316,6 +316,8 @@ def test_test_copy_touches_neither_ledger_nor_issue(tmp_path, smtp):
               now=now())
     assert smtp.count_by_recipient() == {"staff@clinic.example": 1}
     assert "/unsubscribe/sample" in parsed(smtp.messages[0])["List-Unsubscribe"]
+    subject = parsed(smtp.messages[0])["Subject"]
+    assert subject.startswith("[TEST] ") and subject[7:] == store.issues.open().subject
     assert store.issues.open().status == "draft"
     assert send(settings, store).sent == 2
 
@@ -364,7 +366,10 @@ def test_the_outbox_writes_one_file_per_subscriber_and_a_resume_overwrites(tmp_p
     report = send_next_issue(settings, store, outbox, clock=now)
     files = sorted((tmp_path / "outbox").rglob("*.eml"))
     assert report.sent == 3 and len(files) == 3
+    assert files[0] == tmp_path / "outbox" / report.slug / "reader00001@mail.example.eml"
     message = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert message["To"].addresses[0].addr_spec == "reader00001@mail.example"
-    outbox.send("x", "reader00001@mail.example", b"again", key=f"{report.slug}/000000001")
+    outbox.send("x", "reader00001@mail.example", b"again",
+                key=f"{report.slug}/reader00001@mail.example")
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 3
+    assert files[0].read_bytes() == b"again"

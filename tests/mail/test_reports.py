@@ -120,6 +120,24 @@ def test_a_path_that_is_not_mail_is_one_clear_line(tmp_path):
     assert (missing.returncode, missing.stderr.strip()) == (
         1, f"error: {tmp_path / 'nope'}: no such file or folder")
     (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "notes.txt").write_text("not mail")
     plain = run_bounces(config, tmp_path / "folder")
-    assert plain.returncode == 1 and "a folder that is not a Maildir" in plain.stderr
+    assert plain.returncode == 1 and "neither a Maildir nor a folder of .eml files" in plain.stderr
     assert "Traceback" not in missing.stderr + plain.stderr
+
+
+def test_a_plain_folder_of_eml_files_is_read_file_by_file(tmp_path):
+    config, store, ids, _ = sent_messages(tmp_path, count=2)
+    subscribers = Subscribers(store.engine)
+    gone = subscribers.add("gone.reader@mail.example", source="cli", now=now())
+    folder = tmp_path / "saved from Outlook"
+    folder.mkdir()
+    (folder / "bounce.eml").write_bytes(DSN)
+    (folder / "Out of office.EML").write_bytes(b"Subject: away\r\n\r\nBack Monday.")
+    (folder / "readme.txt").write_text("not mail")
+    result = run_bounces(config, folder)
+    assert result.returncode == 0, result.stderr
+    assert "bounce.eml: gone.reader@mail.example does not exist (5.1.1): marked bounced" \
+        in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("2 message(s) read, 1 marked bounced")
+    assert subscribers.get(gone.id).status == "bounced"

@@ -164,3 +164,20 @@ def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_pa
                                             (3 * 86400, "3 days")])
 def test_lateness_reads_at_a_glance(seconds, words):
     assert duration(timedelta(seconds=seconds)) == words
+
+
+def test_a_scheduled_send_to_an_outbox_that_does_not_deliver_is_a_rehearsal(tmp_path,
+                                                                           monkeypatch):
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    config = make_clinic(tmp_path, outbox_delivers=False)
+    settings, store = open_clinic(config)
+    add_subscribers(store, [("ana@mail.example", "Ana")])
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "weekly.toml").write_text(
+        'action = "send"\ncron = { day_of_week = "mon", hour = 9, minute = 0 }\n')
+    args = job_args(settings)
+    assert run_schedule("weekly", *args) == "rehearsed"
+    assert run_schedule("weekly", *args) == "rehearsed"  # nothing was used up
+    assert store.issues.open() is not None and store.issues.last_sent() is None
+    assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 1

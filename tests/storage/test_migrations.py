@@ -54,9 +54,11 @@ def test_a_new_database_gets_the_tables_and_the_newest_revision_at_once(tmp_path
 def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = create_engine(url)
-    later = {"article_pages"}  # tables that came with a migration after the first
-    db.metadata.create_all(old, tables=[t for name, t in db.metadata.tables.items()
-                                        if name not in later])  # how the first version did
+    with old.begin() as conn:  # the first version's tables, with no record of a revision
+        config = db.alembic_config()
+        config.attributes["connection"] = conn
+        command.upgrade(config, db.FIRST_REVISION)
+        conn.exec_driver_sql("DROP TABLE alembic_version")
     now = datetime(2026, 11, 1, tzinfo=timezone.utc)
     with old.begin() as conn:
         conn.execute(insert(db.subscribers).values(
@@ -88,3 +90,19 @@ def test_a_database_at_the_first_revision_gains_the_article_pages_table(tmp_path
     upgraded = db.connect(f"sqlite:///{tmp_path / 'first.db'}")
     assert revision(upgraded) == db.SCHEMA_REVISION
     assert "article_pages" in inspect(upgraded).get_table_names()
+
+
+def test_an_issue_of_the_first_schema_gets_an_empty_note_and_no_feed_of_its_own(tmp_path):
+    url = f"sqlite:///{tmp_path / 'first.db'}"
+    old = migrated(tmp_path / "first.db", "0001")
+    with old.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO issues (slug, status, articles, subject, preheader, subject_override,"
+            " preheader_override, html, text, warnings, created_at, updated_at) VALUES"
+            " ('2026-11-01', 'draft', '[]', 'S', 'P', '', '', '<p>', 't', '[]',"
+            " '2026-11-01 00:00:00', '2026-11-01 00:00:00')")
+    old.dispose()
+    from newsletter.storage.issues import Issues
+
+    issue = Issues(db.connect(url)).by_slug("2026-11-01")
+    assert (issue.subject, issue.note, issue.feed) == ("S", "", None)

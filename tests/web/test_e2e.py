@@ -133,3 +133,36 @@ def test_preview_test_send_approve_and_unsubscribe_in_a_real_browser(served, smt
     assert send.returncode == 0, send.stderr
     assert "sent 1," in send.stdout
     assert smtp.count_by_recipient() == {"ana@mail.example": 1, "bo@mail.example": 1}
+
+
+def test_send_now_in_a_real_browser_sends_each_subscriber_exactly_one_copy(served, smtp):
+    config, base = served
+    _, store = open_clinic(config)
+    people = [(f"reader{n}@mail.example", f"Reader {n}") for n in range(5)]
+    add_subscribers(store, people)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 375, "height": 800})
+        answer_images_locally(page, allow_prefix=base)
+        page.goto(f"{base}/staff/")
+        assert page.locator("#audience").inner_text().startswith("5 subscribers")
+        click(page, "#send-now")
+        assert "Yes, send to 5 subscribers" in page.inner_text("#confirm-send")
+        assert smtp.messages == []
+        page.fill("#name", "Dana")
+        click(page, "#confirm-send")
+        assert page.url == f"{base}/staff/sends"
+
+        def finished() -> bool:
+            page.goto(f"{base}/staff/sends")
+            return ": complete" in page.inner_text("#now")
+
+        from ..helpers import wait_until
+
+        wait_until(finished, timeout=60)
+        assert page.inner_text("#progress") == "5 of 5 subscribers done"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert smtp.count_by_recipient() == {email: 1 for email, _ in people}
+    again = subprocess.run([NEWSLETTER, "send", "--config", str(config)], env=clean_env(ENV),
+                           capture_output=True, text=True, timeout=120)
+    assert again.stdout.startswith("Nothing to send"), again.stdout + again.stderr
+    assert len(smtp.messages) == 5

@@ -9,6 +9,7 @@ import pytest
 
 from newsletter.audience.optin import confirm_token
 from newsletter.common.tokens import sign, unsubscribe_token
+from newsletter.web.app import SIGNUPS_PER_CLIENT
 
 from ..sending_setup import SECRET
 from ..web_setup import BASE_URL, add_person, csrf_of, form_token, make_site
@@ -93,7 +94,7 @@ def test_a_tampered_or_unknown_token_gets_400_and_changes_nothing(site):
 def test_the_sample_link_of_previews_explains_itself(site):
     page = site.new_client().post("/unsubscribe/sample", data=ONE_CLICK)
     assert page.status_code == 200 and "sample link" in page.text
-    assert "use the <em>Unsubscribe</em> link" in site.client.get("/unsubscribe").text
+    assert "use the Unsubscribe link" in site.client.get("/unsubscribe").text
 
 
 # --- subscribe with double opt-in -----------------------------------------------------------
@@ -204,23 +205,50 @@ def test_someone_who_left_can_subscribe_again_by_confirming_a_new_link(tmp_path,
         "active", site.clock(), None)
 
 
-def test_subscribing_is_rate_limited_per_client_and_per_address(tmp_path, smtp):
+def sign_up(client, token: str, address: str, **kwargs):
+    return client.post("/subscribe", data={"csrf_token": token, "email": address}, **kwargs)
+
+
+def test_a_front_desk_signing_up_patients_one_after_another_is_not_stopped(tmp_path, smtp):
     site = make_site(tmp_path, smtp_port=smtp.port)
     token = form_token(site.client, "/subscribe")
-    codes = [site.client.post("/subscribe", data={"csrf_token": token,
-                                                  "email": "same@mail.example"}).status_code
-             for _ in range(6)]
-    assert codes == [200] * 5 + [429]
-    assert len(smtp.messages) == 3  # three links an hour to one mailbox, whoever asks
+    typos = [sign_up(site.client, token, f"patient{n}@").status_code for n in range(10)]
+    assert typos == [400] * 10  # a mistyped address does not count toward any limit
+    codes = [sign_up(site.client, token, f"patient{n}@mail.example").status_code
+             for n in range(25)]
+    assert codes == [200] * 25
+    assert len(smtp.messages) == 25
+
+
+def test_one_mailbox_gets_at_most_three_links_an_hour_whoever_asks(tmp_path, smtp):
+    site = make_site(tmp_path, smtp_port=smtp.port)
+    token = form_token(site.client, "/subscribe")
+    codes = [sign_up(site.client, token, "same@mail.example").status_code for _ in range(6)]
+    assert codes == [200] * 6  # the same answer: the form does not tell who is on the list
+    assert len(smtp.messages) == 3
+    site.clock.advance(minutes=61)
+    assert sign_up(site.client, token, "same@mail.example").status_code == 200
+    assert len(smtp.messages) == 4
+
+
+def test_a_flood_from_one_client_gets_a_friendly_page_that_says_when_to_try_again(
+        tmp_path, smtp):
+    site = make_site(tmp_path, smtp_port=smtp.port)
+    token = form_token(site.client, "/subscribe")
+    codes = [sign_up(site.client, token, f"reader{n}@mail.example").status_code
+             for n in range(SIGNUPS_PER_CLIENT + 1)]
+    assert codes == [200] * SIGNUPS_PER_CLIENT + [429]
+    refused = sign_up(site.client, token, "one.more@mail.example")
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+    assert "Please try again in 10 minutes" in refused.text
+    assert site.settings.clinic.name in refused.text and 'class="button' in refused.text
     other = site.app.test_client()
-    other_token = form_token(other, "/subscribe")
-    elsewhere = other.post("/subscribe", data={"csrf_token": other_token,
-                                               "email": "b@mail.example"},
-                           environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    elsewhere = sign_up(other, form_token(other, "/subscribe"), "b@mail.example",
+                        environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert elsewhere.status_code == 200
     site.clock.advance(minutes=11)
-    assert site.client.post("/subscribe", data={"csrf_token": token,
-                                                "email": "c@mail.example"}).status_code == 200
+    assert sign_up(site.client, token, "c@mail.example").status_code == 200
 
 
 # --- archive --------------------------------------------------------------------------------
@@ -270,3 +298,28 @@ def test_the_archive_page_tags_name_the_lead_image(tmp_path):
     tags = share_tags(issue.__class__(**{**issue.__dict__, "articles": (lead,)}), site.settings)
     assert f'<meta property="og:image" content="{lead.image.url}">' in tags
     assert '<meta name="twitter:card" content="summary_large_image">' in tags
+
+
+# --- branding -------------------------------------------------------------------------------
+
+def test_every_public_page_carries_the_clinics_logo_color_and_a_link_home(tmp_path):
+    site = make_site(tmp_path, extra='logo_url = "https://clinic.example/logo.png"\n'
+                                     'brand_color = "#7a1f5c"\n')
+    person = add_person(site, "ana@mail.example", status="pending")
+    pages = {
+        "/subscribe": 200, "/archive": 200, "/unsubscribe": 200,
+        f"/unsubscribe/{unsubscribe_token(SECRET, person)}": 200,
+        f"/confirm/{confirm_token(SECRET, person, now=site.clock())}": 200,
+        "/archive/no-such-issue": 404, "/unsubscribe/changed": 400,
+    }
+    for path, code in pages.items():
+        page = site.client.get(path)
+        assert page.status_code == code, path
+        header = page.text.split("<header", 1)[1].split("</header>", 1)[0]
+        assert '<a class="home" href="https://advancedphysicalmedicine.example">' in header, path
+        assert '<img src="https://clinic.example/logo.png"' in header, path
+        assert 'href="/brand.css"' in page.text, path
+        assert site.settings.clinic.postal_address in page.text, path
+    css = site.client.get("/brand.css")
+    assert css.headers["Content-Type"].startswith("text/css")
+    assert "--brand: #7a1f5c;" in css.text and "--brand-on-dark: #bc8fae;" in css.text

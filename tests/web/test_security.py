@@ -9,6 +9,7 @@ from newsletter.common.errors import ConfigError
 from newsletter.common.settings import load_settings
 from newsletter.common.tokens import unsubscribe_token
 from newsletter.web import create_app
+from newsletter.web.app import SIGNUPS_PER_CLIENT
 
 from ..helpers import NEWSLETTER, clean_env, item
 from ..sending_setup import ENV, SECRET, make_clinic
@@ -94,7 +95,8 @@ def test_the_app_refuses_to_expose_staff_pages_without_a_password(tmp_path):
     with pytest.raises(ConfigError, match="open to anyone"):
         create_app(load_settings(config, env=ENV), exposed=True)
     with pytest.raises(ConfigError, match="NEWSLETTER_SECRET_KEY"):
-        create_app(load_settings(config, env={}))
+        create_app(load_settings(config, env={"NEWSLETTER_SECRET_KEY": "short"}))
+    create_app(load_settings(config, env={}))  # no exported key: the kept one serves
     proxied = make_clinic(tmp_path, extra="[web]\ntrusted_proxies = 1\n")
     with pytest.raises(ConfigError, match="open to anyone"):
         create_app(load_settings(proxied, env=ENV))
@@ -113,9 +115,9 @@ def test_serve_refuses_a_public_address_without_a_staff_password(tmp_path):
     assert result.stderr.splitlines()[0] == (
         "error: the staff pages would be open to anyone who can reach this server")
     assert "NEWSLETTER_STAFF_PASSWORD" in result.stderr and "Traceback" not in result.stderr
-    no_secret = serve(config, env={})
-    assert no_secret.returncode == 1
-    assert "NEWSLETTER_SECRET_KEY is not set" in no_secret.stderr
+    short_secret = serve(config, env={"NEWSLETTER_SECRET_KEY": "short"})
+    assert short_secret.returncode == 1
+    assert "NEWSLETTER_SECRET_KEY is shorter than 16 characters" in short_secret.stderr
 
 
 def test_behind_a_trusted_proxy_the_client_address_and_prefix_come_from_it(tmp_path):
@@ -128,9 +130,11 @@ def test_behind_a_trusted_proxy_the_client_address_and_prefix_come_from_it(tmp_p
     assert "Secure" in form.headers["Set-Cookie"]  # HTTPS at the proxy: a Secure cookie
     token = csrf_of(form.text)
 
-    def sign_up(client_address: str) -> int:
+    def sign_up(client_address: str, n: int = 0) -> int:
         return site.client.post("/subscribe", headers={**proxy, "X-Forwarded-For": client_address},
-                                data={"csrf_token": token, "email": "a@mail.example"}).status_code
+                                data={"csrf_token": token, "email": f"a{n}@mail.example"}
+                                ).status_code
 
-    assert [sign_up("198.51.100.1") for _ in range(6)] == [200] * 5 + [429]
+    assert [sign_up("198.51.100.1", n) for n in range(SIGNUPS_PER_CLIENT + 1)] == [
+        200] * SIGNUPS_PER_CLIENT + [429]
     assert sign_up("198.51.100.2") == 200  # another reader behind the same proxy

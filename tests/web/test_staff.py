@@ -140,7 +140,7 @@ def test_emptied_wording_goes_back_to_the_derived_subject_and_preheader(site):
     assert open_issue(site).subject == "Our own subject"
     page = post(site, "/staff/wording", issue=fingerprint(open_issue(site)), subject=" ",
                 preheader="")
-    assert "Saved the subject and preheader." in page.text
+    assert "Saved the subject, preheader and note." in page.text
     back = open_issue(site)
     assert (back.subject, back.preheader) == (derived.subject, derived.preheader)
     site.client.get("/staff/")  # and a rebuild keeps it so
@@ -249,4 +249,5 @@ def test_the_sends_page_shows_the_last_runs(site):
                              clock=site.clock)
     page = site.client.get("/staff/sends").text
     assert f"<td>{report.slug}<br>" in page
-    assert "<td>complete</td><td>1</td><td>0</td><td>0</td><td>0</td>" in page
+    assert ('<td>complete</td><td class="number">1</td><td class="number">0</td>'
+            '<td class="number">0</td><td class="number">0</td>') in page
