@@ -1,7 +1,9 @@
 """The `newsletter` command group: what every command shares.
 
 A user error prints one line (and a hint) and exits non-zero; `--verbose` adds the traceback.
-The commands and the scheduler are the only places that read the clock.
+The commands and the scheduler are the only places that read the clock. Everything printed
+is said in clinic.language (`_`, `_n`, and the Phrases of errors and warnings); English when
+the configuration cannot be read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import click
 
 from ..common.errors import NewsletterError
+from ..common.i18n import gettext, ngettext, translated
 from ..common.settings import load_settings
 
 
@@ -29,6 +32,27 @@ class Commands(click.Group):
             ctx.exit(error.exit_code)
 
 
+def language() -> str:
+    """The clinic's language, once the command has read the settings; else English."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("language", "en") if ctx else "en"
+
+
+def _(message: str, **values) -> str:
+    """`message` in the clinic's language."""
+    return gettext(language(), message, **values)
+
+
+def _n(singular: str, plural: str, count: int, **values) -> str:
+    """One of the two in the clinic's language, by `count` (%(num)d in them)."""
+    return ngettext(language(), singular, plural, count, **values)
+
+
+def said(text: str) -> str:
+    """A Phrase (an error's message, a warning) in the clinic's language."""
+    return translated(text, language())
+
+
 def common_options(command):
     """--config and --verbose on every command, where users type them."""
 
@@ -38,8 +62,11 @@ def common_options(command):
     @click.option("--verbose", "-v", is_flag=True, help="Show the traceback of an error.")
     @functools.wraps(command)
     def wrapper(*args, config_path: Path | None, verbose: bool, **kwargs):
-        click.get_current_context().meta["verbose"] = verbose
-        return command(*args, settings=load_settings(config_path), **kwargs)
+        meta = click.get_current_context().meta
+        meta["verbose"] = verbose
+        settings = load_settings(config_path)
+        meta["language"] = settings.clinic.language
+        return command(*args, settings=settings, **kwargs)
 
     return wrapper
 
@@ -56,19 +83,31 @@ def main():
 
 def print_error(error: NewsletterError) -> None:
     """One line saying what went wrong and where, and one saying what to do about it."""
-    click.secho(f"error: {error}", fg="red", err=True)
+    message = getattr(error, "message", str(error))
+    click.secho(_("error: %(message)s", message=said(message)), fg="red", err=True)
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+        click.echo(_("hint: %(hint)s", hint=said(error.hint)), err=True)
 
 
 def print_warnings(warnings) -> None:
     for warning in warnings:
-        click.secho(f"  warning: {warning}", fg="yellow")
+        click.secho(_("  warning: %(warning)s", warning=said(warning)), fg="yellow")
 
 
 def print_issue(issue) -> None:
     """An issue as staff recognize it: slug, status, subject and article titles."""
-    click.echo(f"Issue {issue.slug} ({issue.status}): {issue.subject}")
-    click.echo(f"  {len(issue.articles)} article(s):")
+    click.echo(_("Issue %(slug)s (%(status)s): %(subject)s", slug=issue.slug,
+                 status=status_name(issue.status), subject=issue.subject))
+    click.echo(_n("  %(num)d article:", "  %(num)d articles:", len(issue.articles)))
     for article in issue.articles:
         click.echo(f"    - {article.title}")
+
+
+def status_name(status: str) -> str:
+    """An issue's, a send's or a subscriber's status as the clinic's language says it."""
+    names = {"open": _("open"), "held": _("held"), "approved": _("approved"),
+             "sending": _("sending"), "sent": _("sent"), "complete": _("complete"),
+             "paused": _("paused"), "pending": _("pending"), "active": _("active"),
+             "unsubscribed": _("unsubscribed"), "bounced": _("bounced"),
+             "complained": _("complained")}
+    return names.get(status, status)
