@@ -38,12 +38,12 @@ def language() -> str:
     return ctx.meta.get("language", "en") if ctx else "en"
 
 
-def _(message: str, **values) -> str:
+def _(message: str, /, **values) -> str:
     """`message` in the clinic's language."""
     return gettext(language(), message, **values)
 
 
-def _n(singular: str, plural: str, count: int, **values) -> str:
+def _n(singular: str, plural: str, count: int, /, **values) -> str:
     """One of the two in the clinic's language, by `count` (%(num)d in them)."""
     return ngettext(language(), singular, plural, count, **values)
 

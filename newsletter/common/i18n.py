@@ -53,13 +53,13 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def gettext(language: str, message: str, **values) -> str:
+def gettext(language: str, message: str, /, **values) -> str:
     """`message` in `language`, with %(name)s placeholders filled."""
     text = translations(language).gettext(message)
     return text % values if values else text
 
 
-def ngettext(language: str, singular: str, plural: str, count: int, **values) -> str:
+def ngettext(language: str, singular: str, plural: str, count: int, /, **values) -> str:
     text = translations(language).ngettext(singular, plural, count)
     return text % {"num": count, **values}
 
@@ -103,7 +103,7 @@ class Phrase(str):
     count: int | None
     values: dict
 
-    def __new__(cls, msgid: str, *, plural: str | None = None, count: int | None = None,
+    def __new__(cls, msgid: str, /, *, plural: str | None = None, count: int | None = None,
                 **values):
         english = _filled(msgid if plural is None or count == 1 else plural, count, values)
         text = super().__new__(cls, english)
