@@ -127,6 +127,12 @@ def translated(text: str, language: str) -> str:
     return text.translated(language) if isinstance(text, Phrase) else str(text)
 
 
+def joined(parts: list[str], separator: str) -> Phrase:
+    """`parts` (Phrases or not) one after the other, each said in the language shown in."""
+    msgid = separator.join(f"%(part{i})s" for i in range(len(parts)))
+    return Phrase(msgid, **{f"part{i}": part for i, part in enumerate(parts)})
+
+
 def phrase_data(text: str) -> str | dict:
     """A Phrase as JSON can keep it (a stored issue's warnings), plain text as it is."""
     if not isinstance(text, Phrase):

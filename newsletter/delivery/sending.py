@@ -19,6 +19,7 @@ from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock
 from ..common.errors import NewsletterError
+from ..common.i18n import Phrase, joined
 from ..common.model import Recipient
 from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
@@ -123,7 +124,8 @@ class IssueSend:
                 outcome = build_next_issue(self.settings, store, now=clock(),
                                            evergreen=self.options.evergreen)
                 if outcome.issue is None:
-                    return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+                    return SendReport("nothing new", note=Phrase("nothing new in %(feed)s",
+                                                                    feed=outcome.feed_url))
                 issue = self._approved(outcome.issue)
                 with Ledger(store.engine, issue.id) as ledger:
                     ledger.retry_deferred()
@@ -136,11 +138,13 @@ class IssueSend:
                                                secret)
                     break
             else:
-                raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send "
-                                      "began", hint="run the send again")
+                raise NewsletterError("the issue changed %(times)d times as the send began",
+                                      hint="run the send again", times=FREEZE_ATTEMPTS)
         if report.outcome == "paused":
-            raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
-                             f"{report.note}", hint="fix the cause, then run `newsletter send` "
+            raise SendPaused(Phrase("the send of %(slug)s paused after %(num)d message(s): "
+                                    "%(why)s", plural="the send of %(slug)s paused after "
+                                    "%(num)d message(s): %(why)s", count=report.sent,
+                                    slug=issue.slug, why=report.note), hint="fix the cause, then run `newsletter send` "
                                                     "again: it resumes where it stopped")
         return report
 
@@ -152,7 +156,8 @@ class IssueSend:
         outcome = build_next_issue(settings, self.store, now=self.clock(),
                                    evergreen=self.options.evergreen)
         if outcome.issue is None:
-            return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+            return SendReport("nothing new", note=Phrase("nothing new in %(feed)s",
+                                                                    feed=outcome.feed_url))
         rendered = outcome.rendered
         template = issue_message(rendered, settings, date=self.clock())
         report = SendReport("rehearsal", slug=rendered.slug, subject=rendered.subject)
@@ -178,11 +183,11 @@ class IssueSend:
             self.store.issues.approve(issue.id, by=self.options.approve_as, now=now)
             return self.store.issues.by_id(issue.id) or issue  # gone: freezing fails, we retry
         if issue.status == "held":
-            raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
-                            hint="check it with `newsletter build`, then send with --approve")
+            raise IssueHeld("issue %(slug)s is held: %(reason)s", slug=issue.slug,
+                            reason=issue.held_reason, hint="check it with `newsletter build`, then send with --approve")
         if self.options.require_approval:
-            raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
-                            hint="approve it with `newsletter approve` or in the web preview")
+            raise IssueHeld("issue %(slug)s needs staff approval before it is sent",
+                            slug=issue.slug, hint="approve it with `newsletter approve` or in the web preview")
         return issue
 
     def _send_frozen(self, issue: StoredIssue, rendered: RenderedIssue, ledger: Ledger,
@@ -197,7 +202,7 @@ class IssueSend:
             self._deliver(rendered, ledger, lock, Tally(report, total, self.options.progress),
                           secret)
         except TransportUnavailable as error:
-            report.outcome, report.note = "paused", str(error)
+            report.outcome, report.note = "paused", error.message
         finally:
             report.seconds = (clock() - started).total_seconds()
         if report.outcome != "paused":
@@ -208,9 +213,11 @@ class IssueSend:
                 store.issues.complete(issue.id, now=clock())
                 report.outcome = "complete"
             elif counts.get("deferred"):
-                notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
-                             "run the send again to retry them")
-            report.note = "; ".join(notes)
+                notes.append(Phrase("%(num)d address(es) could not be reached for now; run the "
+                                    "send again to retry them", plural="%(num)d address(es) "
+                                    "could not be reached for now; run the send again to retry "
+                                    "them", count=counts["deferred"]))
+            report.note = joined(notes, "; ")
         store.finish_send_run(run_id, report, now=clock())
         return report
 
@@ -257,8 +264,9 @@ class IssueSend:
                     report.no_such_address.append((recipient.id, recipient.email))
                 in_a_row += 1
                 if in_a_row >= settings.smtp.pause_after_failures:
-                    raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
-                                               f"(last: {recipient.email}: {error})") from None
+                    raise TransportUnavailable("%(count)d addresses failed in a row (last: "
+                                               "%(email)s: %(why)s)", count=in_a_row,
+                                               email=recipient.email, why=error.message) from None
             else:
                 ledger.record(recipient.id, "sent", now=clock())
                 report.sent += 1
@@ -298,8 +306,10 @@ def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> l
     subscribers = Subscribers(store.engine)
     for subscriber_id, _ in report.no_such_address:
         subscribers.set_status(subscriber_id, "bounced", now=now)
-    return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
-            "bounced: no later issue goes to them"]
+    return [Phrase("%(num)d address(es) do not exist and are now marked bounced: no later "
+                   "issue goes to them", plural="%(num)d address(es) do not exist and are now "
+                   "marked bounced: no later issue goes to them",
+                   count=len(report.no_such_address))]
 
 
 @dataclass(frozen=True)
@@ -340,10 +350,12 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
     try:
         address = normalize_address(address)
     except InvalidValue as error:
-        raise NewsletterError(f"cannot send a test to {address!r}: {error}") from None
+        raise NewsletterError("cannot send a test to %(address)r: %(why)s", address=address,
+                              why=error.message) from None
     outcome = build_next_issue(settings, store, now=now)
     if outcome.issue is None:
-        raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
+        raise NewsletterError("nothing new in %(feed)s: there is no issue to test",
+                              feed=outcome.feed_url)
     rendered = dataclasses.replace(outcome.rendered,
                                    subject=f"{TEST_MARK} {outcome.rendered.subject}")
     template = issue_message(rendered, settings, date=now)
@@ -357,7 +369,8 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
         transport.send(settings.sender.address, address, template.fill(fields),
                        key=f"test/{rendered.slug}/{now:%Y%m%dT%H%M%S}-{address}")
     except DeliveryError as error:
-        raise NewsletterError(f"the test message to {address} was refused: {error}") from None
+        raise NewsletterError("the test message to %(address)s was refused: %(why)s",
+                              address=address, why=error.message) from None
     finally:
         transport.close()
     return rendered.slug

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from ..common.i18n import Phrase, number, translated
 from ..common.settings import Settings
 from ..social.snippets import Snippet, compose_all
 from ..storage.issues import StoredIssue
@@ -51,18 +52,24 @@ def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[
                ) -> Preview:
     html, text = sample_email(issue, settings)
     snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
-    checks = [f"image without alt text: {src}" for src in images_without_alt(html)]
+    language = settings.clinic.language
+    checks = [Phrase("image without alt text: %(src)s", src=src) for src in images_without_alt(html)]
     if len(html.encode("utf-8")) > GMAIL_CLIP_BYTES:
-        checks.append(f"the HTML is {len(html.encode()) / 1024:.0f} KB: Gmail clips it after "
-                      f"{GMAIL_CLIP_BYTES // 1024} KB behind \"View entire message\"")
+        checks.append(Phrase("the HTML is %(size)s KB: Gmail clips it after %(limit)s KB behind "
+                             "\"View entire message\"",
+                             size=number(round(len(html.encode()) / 1024), language),
+                             limit=number(GMAIL_CLIP_BYTES // 1024, language)))
     if issue.status == "held":
-        checks.append(f"held: {issue.held_reason or 'waiting for staff'}; it is not sent "
-                      "until someone approves it")
+        checks.append(Phrase("held: %(reason)s; it is not sent until someone approves it",
+                             reason=issue.held_reason or Phrase("waiting for staff")))
     noted = Counter((s.platform, note) for s in snippets for note in s.notes)
-    checks += [f"{platform} snippet of {count} article(s): {note}"
+    checks += [Phrase("%(platform)s snippet of %(num)d article(s): %(note)s",
+                      plural="%(platform)s snippet of %(num)d article(s): %(note)s",
+                      count=count, platform=platform, note=note)
                for (platform, note), count in noted.items()]
+    warnings = tuple(extra_warnings) + issue.warnings + tuple(checks)
     return Preview(issue=issue, html=html, text=text, snippets=snippets,
-                   warnings=tuple(extra_warnings) + issue.warnings + tuple(checks))
+                   warnings=tuple(translated(warning, language) for warning in warnings))
 
 
 def images_without_alt(html: str) -> list[str]:
