@@ -145,7 +145,8 @@ def _print_import_report(file: Path, report: ImportReport) -> None:
 
 def _table(found: list[Subscriber]) -> str:
     rows = [(_("email"), _("name"), _("status"), _("tags"), _("added"))] + [
-        (s.email, s.name[:30], status_name(s.status), ";".join(s.tags)[:30], f"{s.created_at:%Y-%m-%d}")
+        (s.email, s.name[:30], status_name(s.status), ";".join(s.tags)[:30],
+         f"{s.created_at:%Y-%m-%d}")
         for s in found]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()

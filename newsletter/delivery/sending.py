@@ -144,7 +144,8 @@ class IssueSend:
             raise SendPaused(Phrase("the send of %(slug)s paused after %(num)d message(s): "
                                     "%(why)s", plural="the send of %(slug)s paused after "
                                     "%(num)d message(s): %(why)s", count=report.sent,
-                                    slug=issue.slug, why=report.note), hint="fix the cause, then run `newsletter send` "
+                                    slug=issue.slug, why=report.note),
+                             hint="fix the cause, then run `newsletter send` "
                                                     "again: it resumes where it stopped")
         return report
 
@@ -184,10 +185,12 @@ class IssueSend:
             return self.store.issues.by_id(issue.id) or issue  # gone: freezing fails, we retry
         if issue.status == "held":
             raise IssueHeld("issue %(slug)s is held: %(reason)s", slug=issue.slug,
-                            reason=issue.held_reason, hint="check it with `newsletter build`, then send with --approve")
+                            reason=issue.held_reason,
+                            hint="check it with `newsletter build`, then send with --approve")
         if self.options.require_approval:
             raise IssueHeld("issue %(slug)s needs staff approval before it is sent",
-                            slug=issue.slug, hint="approve it with `newsletter approve` or in the web preview")
+                            slug=issue.slug,
+                            hint="approve it with `newsletter approve` or in the web preview")
         return issue
 
     def _send_frozen(self, issue: StoredIssue, rendered: RenderedIssue, ledger: Ledger,
@@ -264,8 +267,8 @@ class IssueSend:
                     report.no_such_address.append((recipient.id, recipient.email))
                 in_a_row += 1
                 if in_a_row >= settings.smtp.pause_after_failures:
-                    raise TransportUnavailable("%(count)d addresses failed in a row (last: "
-                                               "%(email)s: %(why)s)", count=in_a_row,
+                    raise TransportUnavailable("%(failures)d addresses failed in a row (last: "
+                                               "%(email)s: %(why)s)", failures=in_a_row,
                                                email=recipient.email, why=error.message) from None
             else:
                 ledger.record(recipient.id, "sent", now=clock())

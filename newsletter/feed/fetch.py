@@ -76,7 +76,8 @@ def fetch(source: str, *, etag: str | None = None, last_modified: str | None = N
     if len(scheme) <= 1:  # no scheme, or a Windows drive letter
         return _read_file(source, max_bytes)
     raise FeedError("%(source)s: cannot fetch %(scheme)s: addresses, only http(s) and files",
-                    source=source, scheme=scheme, hint="Set the feed address to an http:// or https:// URL or a file path.")
+                    source=source, scheme=scheme,
+                    hint="Set the feed address to an http:// or https:// URL or a file path.")
 
 
 def _read_file(path: str, max_bytes: int) -> FetchResult:
@@ -189,7 +190,8 @@ def _explain(error: Exception, timeout: float) -> tuple[str, str]:
 
 def _too_big(where: str, max_bytes: int) -> FeedError:
     return FeedError("%(where)s: the feed is larger than the limit of %(most)s bytes",
-                     where=where, most=f"{max_bytes:,}", hint="Check that the address points at the feed itself, not a large file.")
+                     where=where, most=f"{max_bytes:,}",
+                     hint="Check that the address points at the feed itself, not a large file.")
 
 
 class Robots:

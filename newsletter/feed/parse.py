@@ -60,7 +60,8 @@ def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
         parsed = _feedparser(body, content_type, address)
     if not parsed.get("version") and not parsed.entries:
         raise FeedError("%(source)s: not a feed: %(what)s", source=source,
-                        what=_what_it_is(body, parsed), hint="point feed.source at the RSS, Atom or JSON Feed address of the blog")
+                        what=_what_it_is(body, parsed),
+                        hint="point feed.source at the RSS, Atom or JSON Feed address of the blog")
     warnings: list[str] = []
     if parsed.bozo and not isinstance(parsed.bozo_exception, feedparser.NonXMLContentType):
         warnings.append(Phrase("the feed is not well-formed (%(why)s); %(num)d article(s) "

@@ -53,7 +53,8 @@ def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[
     html, text = sample_email(issue, settings)
     snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
     language = settings.clinic.language
-    checks = [Phrase("image without alt text: %(src)s", src=src) for src in images_without_alt(html)]
+    checks = [Phrase("image without alt text: %(src)s", src=src)
+              for src in images_without_alt(html)]
     if len(html.encode("utf-8")) > GMAIL_CLIP_BYTES:
         checks.append(Phrase("the HTML is %(size)s KB: Gmail clips it after %(limit)s KB behind "
                              "\"View entire message\"",
