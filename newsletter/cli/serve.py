@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..common.settings import Settings
-from .base import common_options, main
+from .base import _, common_options, main
 
 
 @main.command()
@@ -36,7 +36,7 @@ def serve(settings: Settings, host: str, port: int, threads: int):
 
     app = create_app(settings, exposed=not is_loopback(host))
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Staff preview: http://{shown}:{port}/staff/  (Ctrl-C stops)")
+    click.echo(_("Staff preview: %(url)s  (Ctrl-C stops)", url=f"http://{shown}:{port}/staff/"))
     # Behind a proxy the app's ProxyFix reads X-Forwarded-*; else waitress drops them.
     waitress.serve(app, host=host, port=port, threads=threads, ident="newsletter",
                    clear_untrusted_proxy_headers=not settings.web.trusted_proxies)
