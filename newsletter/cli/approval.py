@@ -35,8 +35,9 @@ def approve(settings: Settings, approver: str | None, yes: bool):
     issue = reviewable(store)
     _show(issue)
     if issue.status == "approved":
+        when = issue.approved_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")
         click.echo(_("Already approved by %(name)s on %(when)s.", name=issue.approved_by,
-                     when=f"{issue.approved_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}"))
+                     when=when))
         return
     if not yes:
         click.confirm(_("Approve it for sending?"), abort=True)

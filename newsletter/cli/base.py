@@ -98,16 +98,16 @@ def print_issue(issue) -> None:
     """An issue as staff recognize it: slug, status, subject and article titles."""
     click.echo(_("Issue %(slug)s (%(status)s): %(subject)s", slug=issue.slug,
                  status=status_name(issue.status), subject=issue.subject))
-    click.echo(_n("  %(num)d article:", "  %(num)d articles:", len(issue.articles)))
+    click.echo(_n("  %(num)d article(s):", "  %(num)d article(s):", len(issue.articles)))
     for article in issue.articles:
         click.echo(f"    - {article.title}")
 
 
 def status_name(status: str) -> str:
     """An issue's, a send's or a subscriber's status as the clinic's language says it."""
-    names = {"open": _("open"), "held": _("held"), "approved": _("approved"),
+    names = {"draft": _("draft"), "held": _("held"), "approved": _("approved"),
              "sending": _("sending"), "sent": _("sent"), "complete": _("complete"),
-             "paused": _("paused"), "pending": _("pending"), "active": _("active"),
-             "unsubscribed": _("unsubscribed"), "bounced": _("bounced"),
+             "paused": _("paused"), "incomplete": _("incomplete"), "pending": _("pending"),
+             "active": _("active"), "unsubscribed": _("unsubscribed"), "bounced": _("bounced"),
              "complained": _("complained")}
     return names.get(status, status)

@@ -74,13 +74,12 @@ def list_schedules(settings: Settings, count: int):
                           "article(s)", "  approval not needed; nothing new: %(then)s; up to "
                           "%(num)d article(s)", cap, then=schedule.when_nothing_new))
         for run in next_runs(schedule, at, count):
-            click.echo(_("  next: %(local)s  (%(utc)s UTC)",
-                         local=f"{run.astimezone(settings.zone):%a %Y-%m-%d %H:%M %Z}",
-                         utc=f"{run.astimezone(timezone.utc):%Y-%m-%d %H:%M}"))
+            local = run.astimezone(settings.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+            utc = run.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+            click.echo(_("  next: %(local)s  (%(utc)s UTC)", local=local, utc=utc))
         for last in runs.runs(schedule.key, limit=1):
-            started = last.started_at.astimezone(settings.zone)
-            click.echo(_("  last run: %(when)s: %(outcome)s",
-                         when=f"{started:%a %Y-%m-%d %H:%M %Z}",
+            started = last.started_at.astimezone(settings.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+            click.echo(_("  last run: %(when)s: %(outcome)s", when=started,
                          outcome=status_name(last.outcome))
                        + (_(" issue %(slug)s", slug=last.issue_slug) if last.issue_slug else "")
                        + (f" ({last.note})" if last.note else ""))

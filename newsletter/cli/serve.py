@@ -36,7 +36,8 @@ def serve(settings: Settings, host: str, port: int, threads: int):
 
     app = create_app(settings, exposed=not is_loopback(host))
     shown = f"[{host}]" if ":" in host else host
-    click.echo(_("Staff preview: %(url)s  (Ctrl-C stops)", url=f"http://{shown}:{port}/staff/"))
+    url = f"http://{shown}:{port}/staff/"
+    click.echo(_("Staff preview: %(url)s  (Ctrl-C stops)", url=url))
     # Behind a proxy the app's ProxyFix reads X-Forwarded-*; else waitress drops them.
     waitress.serve(app, host=host, port=port, threads=threads, ident="newsletter",
                    clear_untrusted_proxy_headers=not settings.web.trusted_proxies)
