@@ -2,8 +2,8 @@
 
 A user error prints one line (and a hint) and exits non-zero; `--verbose` adds the traceback.
 The commands and the scheduler are the only places that read the clock. Everything printed
-is said in clinic.language (`_`, `_n`, and the Phrases of errors and warnings); English when
-the configuration cannot be read.
+is said in clinic.language (`_`, `_n`, and the Phrases of errors and warnings), a mistake
+in the config file too if its clinic.language can be read; else English.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from ..common.errors import NewsletterError
+from ..common.errors import ConfigError, NewsletterError
 from ..common.i18n import gettext, ngettext, translated
-from ..common.settings import load_settings
+from ..common.settings import configured_language, load_settings
 
 
 class Commands(click.Group):
@@ -64,7 +64,11 @@ def common_options(command):
     def wrapper(*args, config_path: Path | None, verbose: bool, **kwargs):
         meta = click.get_current_context().meta
         meta["verbose"] = verbose
-        settings = load_settings(config_path)
+        try:
+            settings = load_settings(config_path)
+        except ConfigError:
+            meta["language"] = configured_language(config_path)
+            raise
         meta["language"] = settings.clinic.language
         return command(*args, settings=settings, **kwargs)
 

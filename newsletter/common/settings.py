@@ -274,6 +274,17 @@ def load_settings(path: Path | None = None, cwd: Path | None = None,
     return _validated(settings)
 
 
+def configured_language(path: Path | None = None, cwd: Path | None = None) -> str:
+    """clinic.language as the config file gives it, to say a mistake elsewhere in that file
+    in the clinic's language; English when the file cannot tell."""
+    try:
+        raw = read_toml(path or (cwd or Path.cwd()) / CONFIG_FILE_NAME, what="config file")
+        language = raw.get("clinic", {}).get("language", "en")
+    except (ConfigError, AttributeError):
+        return "en"
+    return language if isinstance(language, str) and known_language(language) else "en"
+
+
 def _section_types() -> dict[str, type]:
     hints = typing.get_type_hints(Settings)
     return {f.name: hints[f.name] for f in dataclasses.fields(Settings)
