@@ -1,6 +1,6 @@
 """One exception hierarchy for everything a user can get wrong or the world can break.
 
-The CLI prints `str(error)` (and the hint) as one clear line and exits non-zero; only
+The CLI prints the message (and the hint) as one clear line and exits non-zero; only
 `--verbose` shows a traceback; the web shows it as a page. Anything that is not a
 `NewsletterError` is a bug.
 
