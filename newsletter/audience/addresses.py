@@ -47,8 +47,38 @@ def normalize_address(raw: str) -> str:
     try:
         checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise InvalidValue(str(error).rstrip(".")) from None
+        raise InvalidValue(_validator_reason(str(error).rstrip("."))) from None
     return checked.ascii_email.lower()
+
+
+_VALIDATOR_REASONS = {reason.msgid: reason for reason in (
+    Phrase("There must be something after the @-sign"),
+    Phrase("There must be something before the @-sign"),
+    Phrase("An email address cannot have two periods in a row"),
+    Phrase("An email address cannot start with a period"),
+    Phrase("An email address cannot have a period immediately before the @-sign"),
+    Phrase("An email address cannot have a period immediately after the @-sign"),
+    Phrase("An email address cannot have a hyphen immediately after the @-sign"),
+    Phrase("The part after the @-sign is not valid. It should have a period"),
+    Phrase("The part after the @-sign is a special-use or reserved name that cannot be used "
+           "with email"))}
+_VALIDATOR_CHARACTERS = (
+    ("The email address contains invalid characters before the @-sign: ", lambda chars: Phrase(
+        "The email address contains invalid characters before the @-sign: %(chars)s",
+        chars=chars)),
+    ("The part after the @-sign contains invalid characters: ", lambda chars: Phrase(
+        "The part after the @-sign contains invalid characters: %(chars)s", chars=chars)))
+
+
+def _validator_reason(reason: str) -> str:
+    """The email validator's most common reasons (in its own English) as Phrases, so that a
+    front desk reads them in the clinic's language; any other reason as it is."""
+    if reason in _VALIDATOR_REASONS:
+        return _VALIDATOR_REASONS[reason]
+    for start, phrase in _VALIDATOR_CHARACTERS:
+        if reason.startswith(start):
+            return phrase(reason.removeprefix(start))
+    return reason
 
 
 def clean_name(raw: str) -> str:

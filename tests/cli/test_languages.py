@@ -13,7 +13,8 @@ PATIENTS = ("email,name,tags,phone\n"
             "ana@example.com,Ana Lopez,back-pain\n"
             "bob,Bob,\n"
             "dee@example.com,Dee,vip!\n"
-            "ANA@example.com,Ana again,\n")
+            "ANA@example.com,Ana again,\n"
+            "eve@,Eve,\n")
 DATA = re.compile(r"^\s*(- .*|\S+@\S+)$")
 """A line that is only the clinic's or the patients' own words: an article, an address."""
 
@@ -71,6 +72,7 @@ def test_subscribers_and_a_rehearsal_to_the_outbox_in_spanish(tmp_path):
     assert added == ["Se agregó carl@example.com (activo)"]
     assert "  line 3: 'bob' — missing @" in english_import
     assert "  línea 3: 'bob' — falta la @" in spanish_import
+    assert "  línea 6: 'eve@' — falta algo después de la @" in spanish_import  # the validator's
     assert any("se omitió la etiqueta 'vip!'" in line for line in spanish_import)
     assert said[3][1][0].startswith("Ensayo del número ")
 
