@@ -10,10 +10,13 @@ and its articles remembered. A crash anywhere leaves a state the next run simply
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
@@ -192,6 +195,19 @@ class IssueSend:
         store, clock = self.store, self.clock
         run_id = store.start_send_run(issue.id, now=clock())
         report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
+        try:
+            self._deliver_and_settle(issue, rendered, ledger, lock, total, secret, report)
+        except BaseException as error:
+            report.outcome, report.note = "failed", _one_line(error)
+            with contextlib.suppress(SQLAlchemyError):  # the error that matters is `error`
+                store.finish_send_run(run_id, report, now=clock())
+            raise
+        store.finish_send_run(run_id, report, now=clock())
+        return report
+
+    def _deliver_and_settle(self, issue: StoredIssue, rendered: RenderedIssue, ledger: Ledger,
+                            lock: Lock, total: int, secret: str, report: SendReport) -> None:
+        store, clock = self.store, self.clock
         started = clock()
         try:
             self._deliver(rendered, ledger, lock, Tally(report, total, self.options.progress),
@@ -211,8 +227,6 @@ class IssueSend:
                 notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
                              "run the send again to retry them")
             report.note = "; ".join(notes)
-        store.finish_send_run(run_id, report, now=clock())
-        return report
 
     def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
                  secret: str) -> None:
@@ -300,6 +314,16 @@ def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> l
         subscribers.set_status(subscriber_id, "bounced", now=now)
     return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
             "bounced: no later issue goes to them"]
+
+
+def _one_line(error: BaseException) -> str:
+    """What a run row says about the error that ended it: ours as the user reads it, any
+    other with its kind (a bug or a fault nobody foresaw)."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(error, NewsletterError):
+        return text[:500]
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
 
 
 @dataclass(frozen=True)

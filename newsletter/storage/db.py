@@ -115,7 +115,8 @@ send_runs = Table(
     Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
-    Column("outcome", String(20), nullable=False),  # running, complete, paused, incomplete
+    # running, complete, paused, incomplete, failed (an error ended it), interrupted
+    Column("outcome", String(20), nullable=False),
     Column("sent", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),

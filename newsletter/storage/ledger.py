@@ -108,10 +108,16 @@ class Ledger:
 
     def record(self, subscriber_id: int, status: str, *, now: datetime,
                error: str | None = None) -> None:
-        """Committed before the next message goes: this row is what a resumed send trusts."""
-        self._record.run(self.conn, issue_id=self.issue_id, subscriber_id=subscriber_id,
-                         status=status, error=error, at=now, attempts=1)
-        self.conn.commit()
+        """Committed before the next message goes: this row is what a resumed send trusts.
+        A row that cannot be written is rolled back at once, so that this connection holds no
+        write lock while the send records how it ended."""
+        try:
+            self._record.run(self.conn, issue_id=self.issue_id, subscriber_id=subscriber_id,
+                             status=status, error=error, at=now, attempts=1)
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
 
     def counts(self) -> dict[str, int]:
         d = db.deliveries
