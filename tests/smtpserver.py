@@ -1,7 +1,7 @@
 """A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
 
 It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
-Faults: an RCPT reply per address (4xx a number of times, or 5xx), and dropping the
+Faults: an RCPT reply per address (4xx a number of times or for ever, or 5xx), and dropping the
 connection in the middle of chosen DATA exchanges.
 """
 
@@ -29,6 +29,7 @@ class Faults:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> 4xx replies left
     permanent: set[str] = field(default_factory=set)          # "550 5.1.1 no such mailbox"
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
+    full: set[str] = field(default_factory=set)               # "452 4.2.2 mailbox full", always
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
 
 
@@ -45,6 +46,8 @@ class Handler:
                 return "550 5.1.1 no such mailbox here"
             if address in self.faults.policy:
                 return "550 5.7.1 message refused by local policy"
+            if address in self.faults.full:
+                return "452 4.2.2 mailbox full"
             if self.faults.temporary.get(address, 0) > 0:
                 self.faults.temporary[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"

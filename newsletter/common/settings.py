@@ -106,6 +106,10 @@ class SmtpSettings:
     retries: int = 3
     retry_wait_seconds: float = 2.0
     pause_after_failures: int = 10
+    give_up_after_attempts: int = 5
+    """An address still deferred (4xx) by this many runs is failed, and the issue completes."""
+    give_up_after_days: int = 3
+    """... or by any run this many days after it was first deferred."""
 
 
 @dataclass(frozen=True)
@@ -345,7 +349,8 @@ def _validated(settings: Settings) -> Settings:
         fail("smtp.port", f"must be a port number, not {smtp.port}")
     for key, least, most in (("timeout_seconds", 0.1, 600), ("rate_per_second", 0, 10000),
                              ("retries", 0, 20), ("retry_wait_seconds", 0, 600),
-                             ("pause_after_failures", 1, 100000)):
+                             ("pause_after_failures", 1, 100000),
+                             ("give_up_after_attempts", 1, 100), ("give_up_after_days", 1, 60)):
         if not least <= getattr(smtp, key) <= most:
             fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
     if not 0 <= settings.web.trusted_proxies <= 5:

@@ -27,11 +27,13 @@ from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
+from ..mail.reports import no_such_address
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
 from ..storage.issues import StoredIssue
 from ..storage.store import Store
+from .deferrals import give_up_reason
 
 HEARTBEAT_SECONDS = 10
 FREEZE_ATTEMPTS = 3
@@ -72,7 +74,8 @@ class SendReport:
     skipped: int = 0
     deferred: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
-    no_such_address: list[tuple[int, str]] = field(default_factory=list)  # (id, email)
+    gave_up: list[tuple[str, str]] = field(default_factory=list)
+    """Addresses deferred too long, failed by this run: (address, why)."""
     seconds: float = 0.0
     note: str = ""
 
@@ -129,7 +132,7 @@ class IssueSend:
                     return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
                 issue = self._approved(outcome.issue)
                 with Ledger(store.engine, issue.id) as ledger:
-                    ledger.retry_deferred()
+                    ledger.retry_deferred(now=clock())
                     total = ledger.count_remaining(tag=tag)
                     if total == 0 and issue.status != "sending":
                         raise NoSubscribers()
@@ -216,8 +219,9 @@ class IssueSend:
             report.outcome, report.note = "paused", str(error)
         finally:
             report.seconds = (clock() - started).total_seconds()
+        notes = [report.note] if report.note else []
+        notes += _gave_up_note(report) + _suppress_hard_bounces(store, ledger, clock())
         if report.outcome != "paused":
-            notes = _suppress_hard_bounces(store, report, clock())
             left = ledger.count_remaining(tag=self.options.tag)
             counts = ledger.counts()
             if left == 0 and not counts.get("deferred"):
@@ -226,7 +230,7 @@ class IssueSend:
             elif counts.get("deferred"):
                 notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
                              "run the send again to retry them")
-            report.note = "; ".join(notes)
+        report.note = "; ".join(notes)
 
     def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
                  secret: str) -> None:
@@ -237,6 +241,7 @@ class IssueSend:
         template = issue_message(rendered, settings, date=clock())
         sender = settings.sender.address
         recipients = ledger.remaining(tag=self.options.tag)
+        accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
         last_beat = clock()
 
@@ -262,14 +267,18 @@ class IssueSend:
                                     key=message_key(rendered.slug, recipient.email),
                                     meanwhile=lambda: upcoming.append(prepare()))
             except DeliveryError as error:
-                status = "failed" if error.permanent else "deferred"
-                ledger.record(recipient.id, status, now=clock(), error=str(error))
+                status, reason = "failed" if error.permanent else "deferred", str(error)
+                if status == "deferred":
+                    if given_up := give_up_reason(ledger.deferral(recipient.id), settings.smtp,
+                                                  now=clock()):
+                        status, reason = "failed", f"{given_up}: {error}"
+                        report.gave_up.append((recipient.email, reason))
+                ledger.record(recipient.id, status, now=clock(), error=reason)
                 setattr(report, status, getattr(report, status) + 1)
                 if len(report.failures) < MAX_LISTED_FAILURES:
-                    report.failures.append((recipient.email, str(error)))
-                if error.no_such_address:
-                    report.no_such_address.append((recipient.id, recipient.email))
-                in_a_row += 1
+                    report.failures.append((recipient.email, reason))
+                if not (error.no_such_address and (accepted_before or report.sent)):
+                    in_a_row += 1  # a dead address says nothing of a server that takes mail
                 if in_a_row >= settings.smtp.pause_after_failures:
                     raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
                                                f"(last: {recipient.email}: {error})") from None
@@ -300,20 +309,40 @@ class Tally:
             self.progress(self.done, self.total)
 
 
-def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> list[str]:
+def _suppress_hard_bounces(store: Store, ledger: Ledger, now: datetime) -> list[str]:
     """Addresses the server said do not exist are marked bounced, so no later issue goes to
-    them, but only when the server took other messages in this run: a server that
-    refuses everyone (misconfigured, or not the right relay) must not empty the list."""
-    if not report.no_such_address:
+    them, whatever became of the run (paused too: a paused run that forgot them would meet
+    them again in every later issue). Read from the ledger, so one a paused or crashed run
+    recorded is marked by the next. Only once the server has taken some message of this
+    issue: a server that refuses everyone (misconfigured, or not the right relay) must not
+    empty the list."""
+    dead = [(subscriber_id, address) for subscriber_id, address, reply in ledger.refused()
+            if _says_no_such_address(reply)]
+    if not dead:
         return []
-    if not report.sent:
-        return [f"{len(report.no_such_address)} address(es) were refused as nonexistent, "
-                "but the server took no other message, so they were not marked bounced"]
+    if not ledger.counts().get("sent"):
+        return [f"{len(dead)} address(es) were refused as nonexistent, but the server took "
+                "no other message, so they were not marked bounced"]
     subscribers = Subscribers(store.engine)
-    for subscriber_id, _ in report.no_such_address:
+    for subscriber_id, _ in dead:
         subscribers.set_status(subscriber_id, "bounced", now=now)
-    return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
-            "bounced: no later issue goes to them"]
+    return [f"{len(dead)} address(es) do not exist and are now marked bounced: no later "
+            "issue goes to them"]
+
+
+def _says_no_such_address(reply: str) -> bool:
+    """A ledger's "550 5.1.1 ..." as the transport recorded a 5xx reply."""
+    code, _, status = reply.partition(" ")
+    return code.isdigit() and code.startswith("5") and no_such_address(status)
+
+
+def _gave_up_note(report: SendReport, listed: int = 5) -> list[str]:
+    """Who was given up on and why, for the run's record (the sends page, a schedule's run)."""
+    if not report.gave_up:
+        return []
+    names = ", ".join(f"{address} ({reason})" for address, reason in report.gave_up[:listed])
+    more = f" and {len(report.gave_up) - listed} more" if len(report.gave_up) > listed else ""
+    return [f"{len(report.gave_up)} address(es) deferred too long are now failed: {names}{more}"]
 
 
 def _one_line(error: BaseException) -> str:

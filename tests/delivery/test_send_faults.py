@@ -1,14 +1,18 @@
 """Faults a hostile run found (issue 12): a mailbox that is always full, a block of dead
 addresses, a sender that lost its lock, a crash mid-send. Real SMTP server, real SQLite."""
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from newsletter.delivery.sending import SendOptions, send_next_issue
+from newsletter.audience.subscribers import Subscribers
+from newsletter.delivery.sending import SendOptions, SendPaused, send_next_issue
 from newsletter.mail.transport import SmtpTransport
 from newsletter.storage import db
 
+from ..helpers import item, rss
 from ..sending_setup import add_subscribers, make_clinic, now, numbered, open_clinic
 
 
@@ -43,3 +47,111 @@ def test_an_unexpected_error_mid_send_marks_its_run_failed_with_the_reason(tmp_p
     assert run.finished_at is not None and run.sent == 2
     assert "IntegrityError" in run.note and "disk I/O went away" in run.note
     assert "\n" not in run.note
+
+
+# --- a mailbox that is always full --------------------------------------------------------
+
+def test_a_mailbox_full_on_every_try_is_given_up_after_the_attempts_and_the_issue_completes(
+        tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, retries=1,
+                                              extra="give_up_after_attempts = 3"))
+    add_subscribers(store, numbered(4))
+    smtp.faults.full.add("reader00003@mail.example")
+    for _ in range(2):
+        report = send(settings, store)
+        assert (report.outcome, report.deferred, report.failed) == ("incomplete", 1, 0)
+    last = send(settings, store)
+    assert (last.outcome, last.sent, last.deferred, last.failed) == ("complete", 0, 0, 1)
+    (why,) = [reason for address, reason in last.failures
+              if address == "reader00003@mail.example"]
+    assert why.startswith("gave up after 3 attempt(s) since ")
+    assert why.endswith(": 452 4.2.2 mailbox full")
+    run = send_runs(store)[-1]
+    assert (run.outcome, run.failed) == ("complete", 1)
+    assert "reader00003@mail.example" in run.note and "452 4.2.2 mailbox full" in run.note
+    assert store.issues.open() is None and len(store.issues.sent()) == 1
+    # the next article goes out: nothing is held back by that one mailbox
+    (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 21), item(3, 22)]))
+    smtp.faults.full.clear()
+    assert send(settings, store).outcome == "complete"
+    assert smtp.count_by_recipient() == {"reader00001@mail.example": 2,
+                                         "reader00002@mail.example": 2,
+                                         "reader00003@mail.example": 1,
+                                         "reader00004@mail.example": 2}
+
+
+def test_an_address_deferred_longer_than_the_days_allowed_is_given_up_at_its_next_try(
+        tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, retries=0,
+                                              extra="give_up_after_days = 3"))
+    add_subscribers(store, numbered(2))
+    smtp.faults.full.add("reader00002@mail.example")
+    assert send(settings, store).outcome == "incomplete"
+    assert send(settings, store, clock=lambda: now() + timedelta(days=2)).deferred == 1
+    late = send(settings, store, clock=lambda: now() + timedelta(days=3, minutes=1))
+    assert (late.outcome, late.failed) == ("complete", 1)
+    assert late.failures[0][1].startswith("gave up after 3 attempt(s)")
+
+
+def test_the_give_up_limits_are_checked_and_named_in_the_config(tmp_path):
+    from newsletter.common.errors import ConfigError
+    from newsletter.common.settings import load_settings
+
+    config = make_clinic(tmp_path, port=2525, extra="give_up_after_attempts = 0")
+    with pytest.raises(ConfigError, match=r"newsletter\.toml: smtp\.give_up_after_attempts "
+                                          r"must be between 1 and 100, not 0"):
+        load_settings(config)
+    assert load_settings(None).smtp.give_up_after_attempts == 5
+    assert load_settings(None).smtp.give_up_after_days == 3
+
+
+# --- a block of dead addresses --------------------------------------------------------------
+
+def statuses(store, emails):
+    subscribers = Subscribers(store.engine)
+    return {subscribers.by_email(address).status for address in emails}
+
+
+def test_ten_dead_addresses_in_a_row_are_marked_bounced_and_do_not_pause_the_send(
+        tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=10))
+    add_subscribers(store, numbered(20))
+    dead = [f"reader{n:05d}@mail.example" for n in range(3, 13)]
+    smtp.faults.permanent.update(dead)
+    report = send(settings, store)
+    assert (report.outcome, report.sent, report.failed) == ("complete", 10, 10)
+    assert statuses(store, dead) == {"bounced"}
+    (tmp_path / "feed.xml").write_bytes(rss([item(1, 20), item(2, 21), item(3, 22)]))
+    assert send(settings, store).outcome == "complete"  # the block is not tried again
+    assert not set(smtp.count_by_recipient()) & set(dead)
+
+
+def test_hard_bounces_are_recorded_even_when_the_run_pauses_for_another_reason(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3))
+    add_subscribers(store, numbered(10))
+    dead = [f"reader{n:05d}@mail.example" for n in (3, 4, 5)]
+    smtp.faults.permanent.update(dead)
+    smtp.faults.policy.update(f"reader{n:05d}@mail.example" for n in (6, 7, 8))
+    with pytest.raises(SendPaused, match="3 addresses failed in a row") as paused:
+        send(settings, store)
+    assert "3 address(es) do not exist and are now marked bounced" in str(paused.value)
+    assert statuses(store, dead) == {"bounced"}
+    assert statuses(store, [f"reader{n:05d}@mail.example" for n in (6, 7, 8)]) == {"active"}
+    assert send_runs(store)[-1].outcome == "paused"
+
+
+def test_dead_addresses_before_the_server_took_anything_pause_and_are_marked_once_it_does(
+        tmp_path, smtp):
+    """A server that calls every address nonexistent may be the wrong server: until it takes
+    one message, dead addresses count toward the pause and nobody is marked. Once the
+    resumed send gets through, the ledger still knows them."""
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3))
+    add_subscribers(store, numbered(6))
+    dead = [f"reader{n:05d}@mail.example" for n in (1, 2, 3)]
+    smtp.faults.permanent.update(dead)
+    with pytest.raises(SendPaused, match="not marked bounced"):
+        send(settings, store)
+    assert statuses(store, dead) == {"active"}
+    report = send(settings, store)
+    assert (report.outcome, report.sent) == ("complete", 3)
+    assert statuses(store, dead) == {"bounced"}
