@@ -91,6 +91,9 @@ class StoreSettings:
     """False: with no SMTP host, a send to the outbox is a rehearsal: the files are written,
     nothing counts as sent and the issue stays open. True: the outbox is how mail leaves
     (a pickup folder a local mail server reads), so a send to it is the real one."""
+    lock_stale_seconds: int = 300
+    """A send's lock that shows no sign of life this long is taken over by the next send.
+    A running send renews it every few seconds, whatever it is waiting for."""
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,9 @@ def _validated(settings: Settings) -> Settings:
                              ("give_up_after_attempts", 1, 100), ("give_up_after_days", 1, 60)):
         if not least <= getattr(smtp, key) <= most:
             fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
+    if not 1 <= settings.store.lock_stale_seconds <= 86400:
+        fail("store.lock_stale_seconds", f"must be between 1 and 86400, not "
+                                         f"{settings.store.lock_stale_seconds}")
     if not 0 <= settings.web.trusted_proxies <= 5:
         fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
     scheduler = settings.scheduler

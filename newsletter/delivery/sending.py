@@ -14,9 +14,9 @@ import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
@@ -35,7 +35,6 @@ from ..storage.issues import StoredIssue
 from ..storage.store import Store
 from .deferrals import give_up_reason
 
-HEARTBEAT_SECONDS = 10
 FREEZE_ATTEMPTS = 3
 MAX_LISTED_FAILURES = 50
 TEST_MARK = "[TEST]"
@@ -124,7 +123,9 @@ class IssueSend:
         if not getattr(self.transport, "delivers", True):
             return self._rehearse(secret)
         store, clock, tag = self.store, self.clock, self.options.tag
-        with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
+        stale_after = timedelta(seconds=self.settings.store.lock_stale_seconds)
+        with Lock(store.engine, "send", purpose="a newsletter send", clock=clock,
+                  stale_after=stale_after) as lock, lock.kept_alive():
             for _ in range(FREEZE_ATTEMPTS):
                 outcome = build_next_issue(self.settings, store, now=clock(),
                                            evergreen=self.options.evergreen)
@@ -236,14 +237,14 @@ class IssueSend:
                  secret: str) -> None:
         """The hot loop. While the server digests one message, the next subscriber's status
         is checked and their message filled; the ledger row of each message is committed
-        before the next message is handed over."""
+        before the next message is handed over, and only while the send lock is still ours:
+        a send that lost it (it was stalled so long that another send took over) stops."""
         settings, clock, report = self.settings, self.clock, tally.report
         template = issue_message(rendered, settings, date=clock())
         sender = settings.sender.address
         recipients = ledger.remaining(tag=self.options.tag)
         accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
-        last_beat = clock()
 
         def prepare() -> tuple[Recipient, bytes] | None:
             """The next subscriber still subscribed, and their message; those who left since
@@ -262,6 +263,7 @@ class IssueSend:
         while current is not None:
             recipient, message = current
             upcoming: list = []
+            lock.ensure_held()
             try:
                 self.transport.send(sender, recipient.email, message,
                                     key=message_key(rendered.slug, recipient.email),
@@ -273,7 +275,7 @@ class IssueSend:
                                                   now=clock()):
                         status, reason = "failed", f"{given_up}: {error}"
                         report.gave_up.append((recipient.email, reason))
-                ledger.record(recipient.id, status, now=clock(), error=reason)
+                _record(ledger, lock, recipient, status, now=clock(), error=reason)
                 setattr(report, status, getattr(report, status) + 1)
                 if len(report.failures) < MAX_LISTED_FAILURES:
                     report.failures.append((recipient.email, reason))
@@ -283,15 +285,22 @@ class IssueSend:
                     raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
                                                f"(last: {recipient.email}: {error})") from None
             else:
-                ledger.record(recipient.id, "sent", now=clock())
+                _record(ledger, lock, recipient, "sent", now=clock())
                 report.sent += 1
                 in_a_row = 0
             tally.advance()
             current = upcoming[0]
-            now = clock()
-            if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
-                lock.heartbeat()
-                last_beat = now
+
+
+def _record(ledger: Ledger, lock: Lock, recipient: Recipient, status: str, *, now: datetime,
+            error: str | None = None) -> None:
+    """The ledger row of a message handed over. If another send has a row for them already,
+    it took our lock over while this one waited: LockLost says so, not a UNIQUE error."""
+    try:
+        ledger.record(recipient.id, status, now=now, error=error)
+    except IntegrityError:
+        lock.renew()
+        raise
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """Faults a hostile run found (issue 12): a mailbox that is always full, a block of dead
 addresses, a sender that lost its lock, a crash mid-send. Real SMTP server, real SQLite."""
 
+import signal
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -11,9 +13,10 @@ from newsletter.audience.subscribers import Subscribers
 from newsletter.delivery.sending import SendOptions, SendPaused, send_next_issue
 from newsletter.mail.transport import SmtpTransport
 from newsletter.storage import db
+from newsletter.storage.lock import Lock, LockLost
 
-from ..helpers import item, rss
-from ..sending_setup import add_subscribers, make_clinic, now, numbered, open_clinic
+from ..helpers import NEWSLETTER, clean_env, item, rss, wait_until
+from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 
 
 def send(settings, store, clock=now, **kwargs):
@@ -155,3 +158,95 @@ def test_dead_addresses_before_the_server_took_anything_pause_and_are_marked_onc
     report = send(settings, store)
     assert (report.outcome, report.sent) == ("complete", 3)
     assert statuses(store, dead) == {"bounced"}
+
+
+# --- a sender that lost its lock ------------------------------------------------------------
+
+def test_a_send_whose_lock_was_taken_over_stops_before_the_next_message(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    add_subscribers(store, numbered(3))
+    later = {"by": timedelta(0)}
+
+    def clock():
+        return now() + later["by"]
+
+    def stalled_then_taken_over(done, total):
+        if done == 1:  # the send stalls six minutes; another send takes its lock over
+            later["by"] = timedelta(minutes=6)
+            Lock(store.engine, "send", purpose="another send", clock=clock).acquire()
+
+    with pytest.raises(LockLost, match=r"a newsletter send lost its lock: another process "
+                                       r"took it over \(process \d+ on .*\) while this one showed "
+                                       r"no sign of life; stopped at once"):
+        send(settings, store, clock=clock, progress=stalled_then_taken_over)
+    assert len(smtp.messages) == 1
+    run = send_runs(store)[-1]
+    assert run.outcome == "failed" and "lost its lock" in run.note
+
+
+def start_send(config):
+    return subprocess.Popen([NEWSLETTER, "send", "--config", str(config)], env=clean_env(ENV),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def with_stale_limit(config, seconds: int):
+    config.write_text(config.read_text().replace(
+        'outbox = "outbox"', f'outbox = "outbox"\nlock_stale_seconds = {seconds}'))
+    return config
+
+
+def send_lock(store):
+    with store.engine.connect() as conn:
+        return conn.execute(select(db.locks).where(db.locks.c.name == "send")).first()
+
+
+def test_a_send_waiting_longer_than_the_stale_limit_keeps_its_lock(tmp_path, smtp):
+    config = with_stale_limit(make_clinic(tmp_path, port=smtp.port,
+                                          extra="timeout_seconds = 300"), 5)
+    _, store = open_clinic(config)
+    add_subscribers(store, numbered(3))
+    smtp.faults.hold_data = 2  # the server sits on the second message
+    first = start_send(config)
+    wait_until(smtp.hold.reached.is_set, timeout=60)
+    lock = send_lock(store)
+    # renewed while it waits, past the stale limit
+    wait_until(lambda: send_lock(store).heartbeat_at - lock.acquired_at > timedelta(seconds=7),
+               timeout=60)
+    second = start_send(config)
+    out, err = second.communicate(timeout=60)
+    assert second.returncode == 3 and "already running" in err, (out, err)
+    smtp.hold.release.set()
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
+
+
+def test_a_send_stopped_past_the_stale_limit_and_taken_over_ends_with_one_clear_line(
+        tmp_path, smtp):
+    config = with_stale_limit(make_clinic(tmp_path, port=smtp.port,
+                                          extra="timeout_seconds = 300"), 2)
+    _, store = open_clinic(config)
+    add_subscribers(store, numbered(4))
+    smtp.faults.hold_data = 2
+    stalled = start_send(config)
+    try:
+        wait_until(smtp.hold.reached.is_set, timeout=60)
+        stalled.send_signal(signal.SIGSTOP)  # frozen (a paused VM, a swap storm)
+        smtp.hold.release.set()  # the server takes the message it was handed
+        wait_until(lambda: now() - send_lock(store).heartbeat_at > timedelta(seconds=3),
+                   timeout=60)
+        other = start_send(config)
+        out, err = other.communicate(timeout=60)
+        assert other.returncode == 0 and "(complete)" in out, err
+    finally:
+        stalled.send_signal(signal.SIGCONT)
+    out, err = stalled.communicate(timeout=60)
+    assert stalled.returncode == 1, (out, err)
+    assert "error: a newsletter send lost its lock: another process took it over" in err
+    assert "Traceback" not in err and "UNIQUE" not in err
+    # only the message in flight when it froze went twice
+    assert smtp.count_by_recipient() == {"reader00001@mail.example": 1,
+                                         "reader00002@mail.example": 2,
+                                         "reader00003@mail.example": 1,
+                                         "reader00004@mail.example": 1}
+    assert [run.outcome for run in send_runs(store)] == ["failed", "complete"]
