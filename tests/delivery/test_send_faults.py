@@ -96,6 +96,21 @@ def test_an_address_deferred_longer_than_the_days_allowed_is_given_up_at_its_nex
     assert late.failures[0][1].startswith("gave up after 3 attempt(s)")
 
 
+def test_staff_see_on_the_sends_page_who_was_given_up_on_and_why(tmp_path, smtp):
+    from ..web_setup import add_person, make_site
+
+    site = make_site(tmp_path, smtp_port=smtp.port)
+    add_person(site, "ana@mail.example")
+    add_person(site, "full@mail.example")
+    smtp.faults.full.add("full@mail.example")
+    assert send(site.settings, site.store, clock=site.clock).deferred == 1
+    site.clock.advance(days=4)
+    assert send(site.settings, site.store, clock=site.clock).outcome == "complete"
+    page = site.client.get("/staff/sends").text
+    assert "1 address(es) deferred too long are now failed: full@mail.example (gave up " \
+           "after 2 attempt(s) since 2026-11-25 15:00 UTC: 452 4.2.2 mailbox full)" in page
+
+
 def test_the_give_up_limits_are_checked_and_named_in_the_config(tmp_path):
     from newsletter.common.errors import ConfigError
     from newsletter.common.settings import load_settings
