@@ -140,9 +140,9 @@ class Lock:
 
     def _lost_error(self) -> LockLost:
         with self.engine.connect() as conn:
-            now = conn.execute(select(db.locks).where(db.locks.c.name == self.name)).first()
-        taker = (f" (process {now.pid} on {now.host} holds it since "
-                 f"{now.acquired_at:%Y-%m-%d %H:%M:%S} UTC)" if now is not None else "")
+            holder = conn.execute(select(db.locks).where(db.locks.c.name == self.name)).first()
+        taker = (f" (process {holder.pid} on {holder.host} holds it since "
+                 f"{holder.acquired_at:%Y-%m-%d %H:%M:%S} UTC)" if holder is not None else "")
         return LockLost(f"{self.purpose} lost its lock: another process took it over{taker} "
                         "while this one showed no sign of life; stopped at once",
                         hint="nothing is lost: the process that holds the lock carries on "
