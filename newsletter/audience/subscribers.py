@@ -175,13 +175,20 @@ class Subscribers:
             now: datetime, status: str = "active") -> Subscriber:
         """Add or update one subscriber. An empty name or no tags leave the stored ones;
         a pending address added as active becomes active (whoever adds it vouches for it).
-        A suppressed address is refused with the reason."""
+        A suppressed address is refused with the reason, one the database forgot but the
+        suppression file lists too; a sign-up (pending) gets it back as it was, for opt-in
+        to decide (one who unsubscribed may come back)."""
         if status not in ("pending", "active") or source not in SOURCES:
             raise SubscriberError(f"a subscriber is added as pending or active from "
                                   f"{'/'.join(SOURCES)}, not {status!r} from {source!r}")
         row = _checked(email, name, tags)
         with self._transaction() as conn:
             found = _one(conn, _T.c.email == row.email)
+            if found is None and (entry := self._on_file().get(row.email)):
+                conn.execute(insert(_T), [_restored(row, entry.status, entry.at, now)])
+                found = _one(conn, _T.c.email == row.email)
+                if status == "pending":
+                    return found
             if found is None:
                 conn.execute(insert(_T), [_new(row, status, source, now)])
             elif found.suppressed:
@@ -197,8 +204,7 @@ class Subscribers:
         parsed = parse_subscriber_csv(text, source_name)
         counts = {"updated": 0, "unchanged": 0}
         suppressed = []
-        on_file = {email: entry for email, entry in self.suppression_file.suppressed().items()
-                   if entry.status in SUPPRESSED}
+        on_file = self._on_file()
         by_file = 0
         with self._transaction() as conn:
             existing = _by_emails(conn, [row.email for row in parsed.rows])
@@ -225,6 +231,11 @@ class Subscribers:
                             duplicates=parsed.duplicates, errors=parsed.errors,
                             warnings=parsed.warnings, by_file=by_file,
                             suppression_file=str(self.suppression_file.path or ""))
+
+    def _on_file(self) -> dict:
+        """Who the suppression file says must not be mailed, by address."""
+        return {email: entry for email, entry in self.suppression_file.suppressed().items()
+                if entry.status in SUPPRESSED}
 
     def remove(self, email: str, *, now: datetime, source: str = "cli") -> Subscriber:
         """Stop mailing an address for good. One we never had is recorded as unsubscribed

@@ -105,3 +105,32 @@ def test_a_file_with_a_torn_last_line_or_a_note_by_hand_still_reads(tmp_path):
     found = SuppressionFile(path).suppressed()
     assert list(found) == ["ana@mail.example"]
     assert found["ana@mail.example"].status == "bounced"
+
+
+def test_after_the_database_is_lost_add_refuses_and_a_sign_up_is_decided_by_opt_in(tmp_path):
+    from newsletter.audience.optin import request
+    from newsletter.common.errors import SubscriberError
+    from newsletter.storage import db
+
+    first = tmp_path / "first"
+    first.mkdir()
+    settings, store = open_clinic(make_clinic(first))
+    subscribers = Subscribers(store.engine)
+    for address, status in (("bo@mail.example", "bounced"), ("cy@mail.example", "unsubscribed")):
+        person = subscribers.add(address, source="cli", now=now())
+        subscribers.set_status(person.id, status, now=now())
+    store.engine.dispose()
+    for lost in first.glob("state.db*"):
+        if lost.suffix != ".suppressed":
+            lost.unlink()
+    fresh = Subscribers(db.connect(settings.database_url))
+    assert fresh.list() == []
+    try:
+        fresh.add("bo@mail.example", source="cli", now=now())
+    except SubscriberError as error:
+        assert f"bo@mail.example bounced on {now():%Y-%m-%d}: not added again" in str(error)
+    else:
+        raise AssertionError("a bounced address was added again")
+    assert request(fresh, "bo@mail.example", "", now=now()) is None  # no link to a bounce
+    back = request(fresh, "cy@mail.example", "Cy", now=now())
+    assert back is not None and back.status == "unsubscribed"  # may come back by the link
