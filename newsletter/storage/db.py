@@ -103,9 +103,9 @@ deliveries = Table(
     Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
     Column("subscriber_id", Integer, ForeignKey("subscribers.id"), primary_key=True),
     Column("status", String(20), nullable=False),  # sent, failed, skipped, deferred
-    Column("attempts", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=1),  # runs that tried it
     Column("error", Text),
-    Column("at", UTCDateTime(), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),  # when settled; deferred: when first deferred
     sqlite_with_rowid=False,  # one B-tree, not two: half the pages written per commit
 )
 
