@@ -269,16 +269,7 @@ class IssueSend:
                                     key=message_key(rendered.slug, recipient.email),
                                     meanwhile=lambda: upcoming.append(prepare()))
             except DeliveryError as error:
-                status, reason = "failed" if error.permanent else "deferred", str(error)
-                if status == "deferred":
-                    if given_up := give_up_reason(ledger.deferral(recipient.id), settings.smtp,
-                                                  now=clock()):
-                        status, reason = "failed", f"{given_up}: {error}"
-                        report.gave_up.append((recipient.email, reason))
-                _record(ledger, lock, recipient, status, now=clock(), error=reason)
-                setattr(report, status, getattr(report, status) + 1)
-                if len(report.failures) < MAX_LISTED_FAILURES:
-                    report.failures.append((recipient.email, reason))
+                self._refused(ledger, lock, recipient, error, report)
                 if not (error.no_such_address and (accepted_before or report.sent)):
                     in_a_row += 1  # a dead address says nothing of a server that takes mail
                 if in_a_row >= settings.smtp.pause_after_failures:
@@ -290,6 +281,22 @@ class IssueSend:
                 in_a_row = 0
             tally.advance()
             current = upcoming[0]
+
+    def _refused(self, ledger: Ledger, lock: Lock, recipient: Recipient, error: DeliveryError,
+                 report: SendReport) -> None:
+        """Record a message the server would not take: failed for good (5xx), else deferred
+        to the next run, unless earlier runs have tried long enough (see deferrals.py)."""
+        now = self.clock()
+        status, reason = "failed" if error.permanent else "deferred", str(error)
+        if status == "deferred":
+            if given_up := give_up_reason(ledger.deferral(recipient.id), self.settings.smtp,
+                                          now=now):
+                status, reason = "failed", f"{given_up}: {error}"
+                report.gave_up.append((recipient.email, reason))
+        _record(ledger, lock, recipient, status, now=now, error=reason)
+        setattr(report, status, getattr(report, status) + 1)
+        if len(report.failures) < MAX_LISTED_FAILURES:
+            report.failures.append((recipient.email, reason))
 
 
 def _record(ledger: Ledger, lock: Lock, recipient: Recipient, status: str, *, now: datetime,
