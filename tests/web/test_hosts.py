@@ -3,12 +3,7 @@ in the Host header; the real `newsletter serve` answers it 400 before reading an
 
 from __future__ import annotations
 
-import http.client
 import re
-import socket
-import subprocess
-import time
-from contextlib import contextmanager
 
 import pytest
 
@@ -16,49 +11,9 @@ from newsletter.audience.subscribers import Subscribers
 from newsletter.common.errors import ConfigError
 from newsletter.common.settings import load_settings
 
-from ..helpers import NEWSLETTER, clean_env
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 from ..smtpserver import free_port
-
-
-@contextmanager
-def serving(config, port: int):
-    process = subprocess.Popen([NEWSLETTER, "serve", "--config", str(config), "--port",
-                                str(port)], env=clean_env(ENV), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "serve did not start listening"
-                time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def request(port: int, host: str, path: str, method: str = "GET", body: bytes | None = None,
-            headers: dict | None = None) -> tuple[int, str, dict]:
-    """A real HTTP request to 127.0.0.1 that says it is for `host`."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.putrequest(method, path, skip_host=True)
-        connection.putheader("Host", host)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
-        return response.status, response.read().decode("utf-8", "replace"), dict(
-            response.getheaders())
-    finally:
-        connection.close()
+from .served import request, serving
 
 
 @pytest.fixture
