@@ -50,6 +50,12 @@ def test_a_token_that_is_not_ascii_is_refused_not_a_500(server, path):
 @pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**63 - 1), "0"])
 def test_a_huge_issue_number_in_a_staff_url_is_not_found(server, number):
     assert get(server, f"/staff/preview/{number}/email.html")[0] == 404
+    assert get(server, f"/archive/{number}")[0] == 404
+
+
+def test_an_archive_slug_that_is_not_ascii_or_is_long_is_not_found(server):
+    for slug in ("%C3%A9", "%FF", "x" * 5000):
+        assert get(server, f"/archive/{slug}")[0] == 404, slug
 
 
 def test_a_fingerprint_that_is_not_ascii_is_refused_not_a_500(server):
