@@ -43,7 +43,8 @@ def serve(settings: Settings, host: str, port: int, threads: int):
     proxied = bool(settings.web.trusted_proxies)
     try:  # Behind a proxy the app's ProxyFix reads X-Forwarded-*; else waitress drops them.
         server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                        ident="newsletter", clear_untrusted_proxy_headers=not proxied)
+                                        ident="newsletter",
+                                        clear_untrusted_proxy_headers=not proxied)
     except OSError as error:
         raise CannotListen(f"cannot listen on {shown}:{port}: {error.strerror or error}",
                            hint=_listen_hint(error, port)) from None

@@ -205,10 +205,15 @@ def connect(url: str) -> Engine:
         reason = str(error.orig if hasattr(error, 'orig') else error)[:200]
         raise StoreError(f"cannot open the database {_shown(url)!r}: "
                          f"{error.__class__.__name__}: {reason}",
-                         hint="another process holds it: run it again when that one is done"
-                         if "locked" in reason else "check store.database_url, and that the "
-                         "database server is running" if path is None else "") from None
+                         hint=_open_hint(reason, is_file=path is not None)) from None
     return engine
+
+
+def _open_hint(reason: str, *, is_file: bool) -> str:
+    """The faults of a SQLite file have their own hints (database_file); these are the rest."""
+    if "locked" in reason:
+        return "another process holds it: run it again when that one is done"
+    return "" if is_file else "check store.database_url, and that the database server is running"
 
 
 def _shown(url: str) -> str:

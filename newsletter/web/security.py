@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, session
