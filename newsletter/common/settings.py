@@ -120,6 +120,9 @@ class WebSettings:
     trusted_proxies: int = 0
     """How many reverse proxies in front of `newsletter serve` add X-Forwarded-For (1 behind
     one nginx). 0: the app is reached directly and those headers are ignored."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the web app answers to besides 127.0.0.1, localhost, [::1] and the host
+    of clinic.public_base_url; any other Host header gets 400 (DNS rebinding)."""
 
 
 @dataclass(frozen=True)
@@ -291,6 +294,7 @@ def _build_section(section_type: type, table: Table, section: str):
 
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HOST_NAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
@@ -361,6 +365,10 @@ def _validated(settings: Settings) -> Settings:
                                          f"{settings.store.lock_stale_seconds}")
     if not 0 <= settings.web.trusted_proxies <= 5:
         fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
+    for name in settings.web.allowed_hosts:
+        if not _HOST_NAME.fullmatch(name):
+            fail("web.allowed_hosts", f"holds {name!r}, which is not a host name (give names "
+                                      "like newsletter.clinic.example, with no scheme or port)")
     scheduler = settings.scheduler
     for key, least, most in (("misfire_grace_seconds", 1, 7 * 86400),
                              ("feed_alert_after_failures", 1, 1000)):

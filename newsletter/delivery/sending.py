@@ -120,6 +120,7 @@ class IssueSend:
 
     def run(self) -> SendReport:
         secret = self.settings.require_secret_key()
+        self.store.check_intact()  # damage anywhere stops a send before its first message
         if not getattr(self.transport, "delivers", True):
             return self._rehearse(secret)
         store, clock, tag = self.store, self.clock, self.options.tag
