@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ..common.errors import ConfigError, NewsletterError
-from ..common.i18n import gettext, ngettext, translated
+from ..common.i18n import Phrase, gettext, ngettext, translated
 from ..common.settings import configured_language, load_settings
 
 
@@ -70,9 +70,37 @@ def common_options(command):
             meta["language"] = configured_language(config_path)
             raise
         meta["language"] = settings.clinic.language
+        _check_text(kwargs)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
+
+
+class NotText(NewsletterError):
+    """An argument whose bytes are not UTF-8 (Python keeps them as lone surrogates, which
+    no database, file or mail header takes)."""
+
+
+def _check_text(values: dict) -> None:
+    params = {param.name: param for param in click.get_current_context().command.params}
+    for key, value in values.items():
+        for text in value if isinstance(value, (tuple, list)) else (value,):
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                param = params.get(key)
+                label = (param.opts[0] if isinstance(param, click.Option)
+                         else param.human_readable_name if param else key)
+                code = ord(text[error.start])  # 0xDC80-0xDCFF: the undecodable byte
+                byte = (Phrase("byte 0x%(byte)02x", byte=code - 0xDC00)
+                        if 0xDC80 <= code <= 0xDCFF else Phrase("a byte"))
+                raise NotText("%(label)s is not UTF-8 text: %(byte)s at position %(position)d "
+                              "is not a character", label=label, byte=byte,
+                              position=error.start + 1,
+                              hint="type it again in a terminal set to UTF-8 (LANG=C.UTF-8, "
+                                   "say), or import it from a UTF-8 CSV file") from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,7 +139,8 @@ def status_name(status: str) -> str:
     """An issue's, a send's or a subscriber's status as the clinic's language says it."""
     names = {"draft": _("draft"), "held": _("held"), "approved": _("approved"),
              "sending": _("sending"), "sent": _("sent"), "complete": _("complete"),
-             "paused": _("paused"), "incomplete": _("incomplete"), "pending": _("pending"),
+             "paused": _("paused"), "incomplete": _("incomplete"), "failed": _("failed"),
+             "pending": _("pending"),
              "active": _("active"), "unsubscribed": _("unsubscribed"), "bounced": _("bounced"),
              "complained": _("complained")}
     return names.get(status, status)

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..common.clock import utc_now
-from ..common.i18n import number
+from ..common.errors import NewsletterError
+from ..common.i18n import Phrase, number
 from ..common.settings import Settings
 from ..issue.build import BuildOutcome, build_next_issue
 from ..issue.files import review_files
@@ -54,12 +55,33 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
     _print_summary(preview, written)
 
 
+class CannotWriteFiles(NewsletterError):
+    """The --out folder cannot be made or written to."""
+
+
 def write_issue_files(outcome: BuildOutcome, preview: Preview, out_dir: Path) -> list[Path]:
     files = review_files(outcome, preview)
-    (out_dir / "social").mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (out_dir / name).write_text(content, encoding="utf-8")
+    try:
+        (out_dir / "social").mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (out_dir / name).write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise CannotWriteFiles("cannot write the issue's files to %(folder)s: %(why)s",
+                               folder=out_dir, why=error.strerror or error,
+                               hint=_out_hint(out_dir, error)) from None
     return [out_dir / name for name in files]
+
+
+def _out_hint(out_dir: Path, error: OSError) -> str:
+    """What is in the way: a file where a folder should be, or a folder not ours to write."""
+    there = next((p for p in [out_dir, *out_dir.parents] if p.exists()), Path("."))
+    if not there.is_dir():
+        return Phrase("%(path)s is a file, not a folder: choose another folder with --out",
+                      path=there)
+    if isinstance(error, PermissionError):
+        return Phrase("you may not write in %(path)s: choose a folder you can write in with "
+                      "--out, or change its permissions", path=there)
+    return Phrase("choose another folder with --out")
 
 
 def _print_summary(preview: Preview, written: list[Path]) -> None:

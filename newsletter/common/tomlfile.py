@@ -18,6 +18,7 @@ from .i18n import Phrase
 MISSING = object()
 _TYPE_NAMES = {str: Phrase("a string"), int: Phrase("a whole number"), float: Phrase("a number"),
                bool: Phrase("true or false"), dict: Phrase("a table")}
+_LIST_NAMES = {str: Phrase("a list of strings")}
 
 
 def read_toml(path: Path, *, what: str, error: type[ConfigError] = ConfigError,
@@ -80,10 +81,15 @@ class Table:
         if not _has_type(value, kind):
             self.fail(key, Phrase("must be %(kind)s, not %(type)s %(value)r", kind=type_name(kind),
                                   type=type(value).__name__, value=value))
-        return float(value) if kind is float else value
+        if kind is float:
+            return float(value)
+        return tuple(value) if typing.get_origin(kind) is tuple else value
 
 
 def type_name(kind) -> str:
+    if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        return _LIST_NAMES.get(item) or f"a list of {type_name(item).removeprefix('a ')}s"
     if isinstance(kind, types.UnionType):
         names = [type_name(option) for option in typing.get_args(kind)
                  if option is not type(None)]
@@ -93,6 +99,9 @@ def type_name(kind) -> str:
 
 
 def _has_type(value, kind) -> bool:
+    if typing.get_origin(kind) is tuple:  # tuple[str, ...]: a TOML array of that type
+        return isinstance(value, list) and all(_has_type(v, typing.get_args(kind)[0])
+                                               for v in value)
     if isinstance(kind, types.UnionType):
         return any(_has_type(value, option) for option in typing.get_args(kind))
     if kind is float:
