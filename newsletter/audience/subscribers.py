@@ -109,12 +109,12 @@ class ImportReport:
     def lines(self, source_name: str) -> list[str]:
         """The report as the CLI prints it and the staff page shows it: a count, then every
         row that was not imported with its line number and why, then the warnings."""
-        suppressed = (Phrase("%(total)d (%(by_file)d by the suppression file %(file)s)",
-                             total=len(self.suppressed), by_file=self.by_file,
+        suppressed = (Phrase("%(total)d suppressed (%(by_file)d by the suppression file "
+                             "%(file)s)", total=len(self.suppressed), by_file=self.by_file,
                              file=self.suppression_file) if self.by_file
-                      else len(self.suppressed))
+                      else Phrase("%(total)d suppressed", total=len(self.suppressed)))
         return ([Phrase("%(file)s: %(added)d added, %(updated)d updated, %(unchanged)d "
-                        "unchanged, %(suppressed)s suppressed, %(duplicates)d duplicate(s), "
+                        "unchanged, %(suppressed)s, %(duplicates)d duplicate(s), "
                         "%(errors)d error(s)", file=source_name, added=self.added,
                         updated=self.updated, unchanged=self.unchanged, suppressed=suppressed,
                         duplicates=len(self.duplicates), errors=len(self.errors))]
