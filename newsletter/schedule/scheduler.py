@@ -3,8 +3,10 @@
 Each pitfall in /work/shared/scheduling-pitfalls.md has its answer here:
 
 - One scheduler per database (pitfalls 1, 2): the process holds the "scheduler" lock, with
-  a heartbeat, for its whole life; a second one refuses to start and says who runs. The send
-  keeps its own lock and ledger, so even overlapping runs cannot send anything twice.
+  a heartbeat, for its whole life. A second one (on this host or another) is a standby: it
+  says who runs, waits, and takes over within a minute of the first dying. The send keeps
+  its own lock and ledger, and each slot is claimed once in the run log, so even overlapping
+  runs cannot send anything twice.
 - The job store is the project's database (SQLAlchemyJobStore on the project's engine, with
   pool_pre_ping, WAL and a busy timeout: pitfall 7); jobs are named by text with plain
   arguments (pitfall 5) and fixed ids, replaced at every start (pitfall 6).
@@ -24,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import timezone
+from datetime import timedelta, timezone
 
 from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -38,15 +40,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..common.clock import utc_now
 from ..common.errors import NewsletterError
 from ..common.settings import Settings
-from ..storage.lock import Lock
+from ..storage.lock import Lock, LockHeld
 from ..storage.run_log import RunLog
 from ..storage.store import Store
 from .jobs import JOB_FUNCTION, handle_missed_run, job_args
 from .schedules import JOB_ID_PREFIX, Schedule
 
 JOB_TABLE = "apscheduler_jobs"
-HEARTBEAT_SECONDS = 30.0
-"""Well inside the lock's five minutes without a sign of life before a takeover."""
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=45)
+"""A scheduler silent this long is taken for dead by a standby on another host (one on the
+same host sees a dead process at once): four heartbeats missed, and with the standby's poll
+a takeover within a minute."""
+STANDBY_POLL_SECONDS = 5.0
 WORKERS = 4
 log = logging.getLogger("newsletter.scheduler")
 
@@ -54,14 +60,13 @@ log = logging.getLogger("newsletter.scheduler")
 def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule]], *,
                   heartbeat_seconds: float = HEARTBEAT_SECONDS) -> int:
     """Run the schedules until SIGTERM or SIGINT (returns 0) or until the lock is lost to
-    another process (returns 1); SIGHUP reads them again with `read_schedules`. Raises
-    LockHeld if a scheduler already runs, and what `read_schedules` raises."""
+    another process (returns 1); SIGHUP reads them again with `read_schedules`. While
+    another scheduler holds the lock, wait as its standby. Raises what `read_schedules`
+    raises."""
     schedules = read_schedules()
     store = Store.open(settings.database_url)
     lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=utc_now,
-                busy_hint="only one scheduler may run per database; stop the other one "
-                          "first (e.g. systemctl stop newsletter-scheduler)")
-    lock.acquire()
+                stale_after=STALE_AFTER)
     executor = ThreadPoolExecutor(WORKERS)
     jobstore = SQLAlchemyJobStore(engine=store.engine, tablename=JOB_TABLE)
     scheduler = BlockingScheduler(
@@ -73,7 +78,14 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
     heartbeat = Heartbeat(lock, every=heartbeat_seconds, on_lost=lambda: _stop(scheduler))
     args = job_args(settings)
     reloader = Reloader(lambda: _sync_jobs(scheduler, jobstore, read_schedules(), args))
+    _stop_on_signals(scheduler)
     try:
+        _stand_by(lock)
+    except BaseException:
+        store.engine.dispose()
+        raise
+    try:
+        schedules = read_schedules()  # as they are now, after a standby's wait
         _sync_jobs(scheduler, jobstore, schedules, args)
         _resume_interrupted(scheduler, store, schedules, args)
         scheduler.add_listener(_on_missed(args), EVENT_JOB_MISSED)
@@ -81,7 +93,6 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
                                EVENT_SCHEDULER_STARTED)
         # reloads begin once the scheduler runs; a SIGHUP before that waits for them
         scheduler.add_listener(lambda _event: reloader.start(), EVENT_SCHEDULER_STARTED)
-        _stop_on_signals(scheduler)
         signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
         heartbeat.start()
         scheduler.start()  # returns once shut down
@@ -95,6 +106,28 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
         return 1
     log.info("scheduler stopped")
     return 0
+
+
+def _stand_by(lock: Lock) -> None:
+    """Take the scheduler lock, waiting as a standby while another scheduler holds it: one
+    process runs the schedules, any number wait, and the first to see it gone takes over
+    (SIGTERM stops the wait). A standby rather than an error, so that the same unit runs
+    on two hosts, and a restart after a crash never gives up on a lock that looks held."""
+    said = False
+    while True:
+        try:
+            lock.acquire()
+        except LockHeld as held:
+            if not said:
+                log.info("standby: %s; this one takes over when it stops", held)
+                said = True
+        except SQLAlchemyError as error:
+            log.warning("standby: cannot read the scheduler lock (trying again): %s", error)
+        else:
+            if said:
+                log.info("the other scheduler is gone; taking over")
+            return
+        time.sleep(STANDBY_POLL_SECONDS)
 
 
 def _sync_jobs(scheduler: BlockingScheduler, jobstore: SQLAlchemyJobStore,

@@ -3,7 +3,9 @@ SMTP server: on time, killed and restarted, stopped across its slots, and two at
 
 Schedules here use cron's `second` field to fire a few seconds ahead."""
 
+import os
 import signal
+import socket
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -12,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 
 from newsletter.schedule.jobs import job_args
 from newsletter.schedule.scheduler import JOB_TABLE, Heartbeat, _sync_jobs
 from newsletter.schedule.schedules import load_schedules
 from newsletter.storage import db
 from newsletter.storage.lock import Lock
+from newsletter.storage.process import ProcessIdentity
 from newsletter.storage.run_log import RunLog
 
 from ..helpers import NEWSLETTER, clean_env, wait_until
@@ -97,6 +100,24 @@ def locks(store) -> list:
         return conn.execute(select(db.locks.c.name)).scalars().all()
 
 
+def holders(store) -> list[str]:
+    """Who holds each lock: `pid@` of its holder."""
+    with store.engine.connect() as conn:
+        return [holder.split("@")[0] + "@"
+                for holder in conn.execute(select(db.locks.c.holder)).scalars()]
+
+
+def left_lock(store, *, heartbeat_at: datetime | None = None, **identity) -> None:
+    """A scheduler lock as another holder left it; this process's identity unless told."""
+    me = ProcessIdentity.of_this_process()
+    values = {**dict(pid=me.pid, host=socket.gethostname(), boot_id=me.boot_id,
+                     pid_namespace=me.pid_namespace, process_start=me.start), **identity}
+    with store.engine.begin() as conn:
+        conn.execute(insert(db.locks).values(
+            name="scheduler", holder=f"{values['pid']}@{values['host']}#another", purpose=
+            "a scheduler", acquired_at=now(), heartbeat_at=heartbeat_at or now(), **values))
+
+
 def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_two(
         tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp, subscribers=150, rate=100)
@@ -160,25 +181,89 @@ def test_a_slot_missed_beyond_the_grace_time_holds_the_issue_and_sends_nothing(
     assert up.stop() == 0
 
 
-def test_a_second_scheduler_refuses_to_start_and_sigterm_releases_the_lock(tmp_path, smtp):
+def test_a_second_scheduler_stands_by_until_the_first_stops_and_sigterm_releases_the_lock(
+        tmp_path, smtp):
     config, _, store = clinic(tmp_path, smtp)
     schedule_at(tmp_path, *slots_ahead(1800))
     first = Scheduler(config, "first")
     first.wait_for("scheduler started")
-    second = subprocess.run([NEWSLETTER, "scheduler", "--config", str(config)],
-                            env=clean_env(ENV), capture_output=True, text=True,
-                            timeout=30)
-    assert second.returncode == 3
-    assert second.stderr.startswith(
-        f"error: a scheduler is already running (process {first.process.pid} on ")
-    assert "Traceback" not in second.stderr and "stop the other one" in second.stderr
-    assert locks(store) == ["scheduler"]
+    second = Scheduler(config, "second")
+    second.wait_for(f"standby: a scheduler is already running (process {first.process.pid} on ")
+    assert second.process.poll() is None and "scheduler started" not in second.log
+    assert holders(store) == [f"{first.process.pid}@"]
     assert first.stop(signal.SIGTERM) == 0
     assert "SIGTERM: stopping" in first.log and "scheduler stopped" in first.log
-    assert locks(store) == []
-    again = Scheduler(config, "again")
-    again.wait_for("scheduler started")
-    assert again.stop(signal.SIGINT) == 0 and locks(store) == []
+    second.wait_for("scheduler started")
+    assert "taking over" in second.log and holders(store) == [f"{second.process.pid}@"]
+    third = Scheduler(config, "third")
+    third.wait_for("standby: ")
+    assert third.stop(signal.SIGTERM) == 0, "a standby stops at once, cleanly"
+    assert second.stop(signal.SIGINT) == 0 and locks(store) == []
+    assert "Traceback" not in first.log + second.log + third.log
+
+
+def test_two_schedulers_the_first_killed_mid_send_the_standby_takes_over_and_sends_once(
+        tmp_path, smtp):
+    config, _, store = clinic(tmp_path, smtp, subscribers=150, rate=100)
+    (slot,) = slots_ahead(LEAD + 3)
+    schedule_at(tmp_path, slot)
+    first = Scheduler(config, "first")
+    first.wait_for("scheduler started")
+    standby = Scheduler(config, "standby")
+    standby.wait_for("standby: ")
+    wait_until(lambda: len(smtp.messages) >= 30)
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait()
+    standby.wait_for("taking over", timeout=60)
+    standby.wait_for("soon: sent", timeout=60)
+    counts = smtp.count_by_recipient()
+    assert set(counts) == {email for email, _ in numbered(150)}
+    assert sum(counts.values()) - 150 <= 1, "at most the message in flight at the kill"
+    assert [r.outcome for r in RunLog(store.engine).runs("soon")] == ["sent", "interrupted"]
+    assert standby.stop() == 0 and "Traceback" not in first.log + standby.log
+
+
+def test_a_scheduler_on_another_host_that_falls_silent_is_taken_over_within_a_minute(
+        tmp_path, smtp):
+    config, _, store = clinic(tmp_path, smtp)
+    silent_since = now() - timedelta(seconds=30)
+    left_lock(store, host="scheduler-on-another-host", pid=1, heartbeat_at=silent_since)
+    (slot,) = slots_ahead(45)
+    schedule_at(tmp_path, slot)
+    standby = Scheduler(config, "standby")
+    standby.wait_for("standby: a scheduler is already running (process 1 on "
+                     "scheduler-on-another-host")
+    standby.wait_for("taking over", timeout=75)  # 45 s of silence and one poll: a minute
+    standby.wait_for("soon: sent", timeout=60)
+    assert sorted(smtp.count_by_recipient().values()) == [1, 1, 1]
+    assert standby.stop() == 0
+
+
+def test_a_lock_left_by_a_dead_process_with_a_live_id_does_not_hold_a_scheduler_back(
+        tmp_path, smtp):
+    """A container's PID 1 killed and started again, or an id reused after a reboot: here
+    the id is this test's own (alive), the start time another one."""
+    config, _, store = clinic(tmp_path, smtp)
+    schedule_at(tmp_path, *slots_ahead(1800))
+    me = ProcessIdentity.of_this_process()
+    left_lock(store, pid=me.pid, process_start=me.start - 500)
+    restarted = Scheduler(config, "restarted")
+    restarted.wait_for("scheduler started")
+    assert "standby" not in restarted.log
+    assert holders(store) == [f"{restarted.process.pid}@"]
+    assert restarted.stop() == 0
+
+
+def test_a_lock_held_by_a_live_process_keeps_a_scheduler_waiting(tmp_path, smtp):
+    config, _, store = clinic(tmp_path, smtp)
+    schedule_at(tmp_path, *slots_ahead(1800))
+    left_lock(store, pid=os.getpid())  # this test, alive, as it started
+    waiting = Scheduler(config, "waiting")
+    waiting.wait_for(f"standby: a scheduler is already running (process {os.getpid()} on ")
+    with store.engine.begin() as conn:  # the holder lets go
+        conn.execute(delete(db.locks))
+    waiting.wait_for("scheduler started")
+    assert waiting.stop() == 0
 
 
 def test_sighup_applies_edited_schedules_and_a_bad_edit_changes_nothing(tmp_path, smtp):
