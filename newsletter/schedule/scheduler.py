@@ -8,10 +8,12 @@ Each pitfall in /work/shared/scheduling-pitfalls.md has its answer here:
   its own lock and ledger, and each slot is claimed once in the run log, so even overlapping
   runs cannot send anything twice.
 - The job store is the project's database (SQLAlchemyJobStore on the project's engine, with
-  pool_pre_ping, WAL and a busy timeout: pitfall 7); jobs are named by text with plain
-  arguments (pitfall 5) and fixed ids, replaced at every start (pitfall 6).
+  pool_pre_ping, WAL and a busy timeout: pitfall 7), patient when the database is not there
+  (apscheduler_parts.py); jobs are named by text with plain arguments (pitfall 5) and fixed
+  ids, replaced at every start (pitfall 6).
 - job_defaults: coalesce=True (pitfall 4), max_instances=1, misfire_grace_time from the
   config (pitfall 3). A run later than that is not sent: the issue is held and staff told.
+  A slot dropped because the previous run is still going is recorded too, and staff told.
 - Every trigger has an explicit ZoneInfo, and so has the scheduler (pitfall 8).
 - SIGTERM and SIGINT stop it cleanly: a run under way finishes, the lock is released, and
   the exit code is 0 (pitfall 10). SIGHUP reloads the schedule files.
@@ -28,8 +30,8 @@ import time
 from collections.abc import Callable
 from datetime import timedelta, timezone
 
-from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.events import (EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED,
+                                EVENT_SCHEDULER_STARTED)
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers import SchedulerNotRunningError
@@ -43,7 +45,9 @@ from ..common.settings import Settings
 from ..storage.lock import Lock, LockHeld
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .jobs import JOB_FUNCTION, handle_missed_run, job_args
+from .apscheduler_parts import PatientJobStore, SlotExecutor
+from .jobs import JOB_FUNCTION, handle_missed_run, handle_skipped_run, job_args
+from .patience import reason
 from .schedules import JOB_ID_PREFIX, Schedule
 
 JOB_TABLE = "apscheduler_jobs"
@@ -67,8 +71,8 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
     store = Store.open(settings.database_url)
     lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=utc_now,
                 stale_after=STALE_AFTER)
-    executor = ThreadPoolExecutor(WORKERS)
-    jobstore = SQLAlchemyJobStore(engine=store.engine, tablename=JOB_TABLE)
+    executor = SlotExecutor(WORKERS)
+    jobstore = PatientJobStore(engine=store.engine, tablename=JOB_TABLE)
     scheduler = BlockingScheduler(
         jobstores={"default": jobstore, "once": MemoryJobStore()},
         executors={"default": executor},
@@ -88,7 +92,10 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
         schedules = read_schedules()  # as they are now, after a standby's wait
         _sync_jobs(scheduler, jobstore, schedules, args)
         _resume_interrupted(scheduler, store, schedules, args)
-        scheduler.add_listener(_on_missed(args), EVENT_JOB_MISSED)
+        scheduler.add_listener(_told_to_staff(handle_missed_run, "missed its slot", args),
+                               EVENT_JOB_MISSED)
+        scheduler.add_listener(_told_to_staff(handle_skipped_run, "skipped its slot", args),
+                               EVENT_JOB_MAX_INSTANCES)
         scheduler.add_listener(lambda _event: _log_started(scheduler, settings, schedules),
                                EVENT_SCHEDULER_STARTED)
         # reloads begin once the scheduler runs; a SIGHUP before that waits for them
@@ -180,20 +187,25 @@ def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
                       replace_existing=True)
 
 
-def _on_missed(args: list[str]) -> Callable:
-    """APScheduler drops a run later than the grace time with only a log line
-    (EVENT_JOB_MISSED); here the issue is held for staff instead, and they are told."""
+def _told_to_staff(handle: Callable, what: str, args: list[str]) -> Callable:
+    """APScheduler drops a run later than the grace time (EVENT_JOB_MISSED) or one whose
+    previous run is still going (EVENT_JOB_MAX_INSTANCES) with only a log line; here each
+    is `handle`d: a run row, and staff told (a missed slot's issue is held for them)."""
 
     def listener(event) -> None:
         if not event.job_id.startswith(JOB_ID_PREFIX):
             return
         key = event.job_id[len(JOB_ID_PREFIX):]
+        slot = getattr(event, "scheduled_run_time", None) or event.scheduled_run_times[-1]
         try:
-            handle_missed_run(key, *args, event.scheduled_run_time)
+            handle(key, *args, slot)
         except NewsletterError as error:
-            log.error("%s: missed its slot, and then: %s", key, error)
+            log.error("%s: %s, and then: %s", key, what, error)
+        except SQLAlchemyError as error:
+            log.error("%s: %s, and the database is unavailable to record it: %s", key, what,
+                      reason(error))
         except Exception:
-            log.exception("%s: missed its slot, and handling that failed", key)
+            log.exception("%s: %s, and handling that failed", key, what)
 
     return listener
 

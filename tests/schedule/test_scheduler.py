@@ -6,6 +6,7 @@ Schedules here use cron's `second` field to fire a few seconds ahead."""
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 from datetime import datetime, timedelta, timezone
@@ -91,6 +92,11 @@ class Scheduler:
         return self.process.wait(timeout=30)
 
 
+def subscribers_counts(smtp) -> list[int]:
+    """How many messages each subscriber got (staff's notices aside)."""
+    return [n for who, n in smtp.count_by_recipient().items() if who != STAFF]
+
+
 def sleep_until(moment: datetime) -> None:
     time.sleep(max(0.0, (moment - datetime.now(timezone.utc)).total_seconds()))
 
@@ -130,6 +136,7 @@ def test_on_time_then_killed_mid_send_the_restart_finishes_it_and_nobody_gets_tw
     first.process.wait()
     (run,) = RunLog(store.engine).runs("soon")
     assert slot <= run.started_at < slot + timedelta(seconds=2), "on time, to the second"
+    assert (run.slot, run.slot_key) == (slot, f"{slot.astimezone(CHICAGO):%Y-%m-%dT%H:%M:%S}")
     assert len(smtp.messages) < 150 and store.issues.open().status == "sending"
 
     second = Scheduler(config, "second")
@@ -264,6 +271,51 @@ def test_a_lock_held_by_a_live_process_keeps_a_scheduler_waiting(tmp_path, smtp)
         conn.execute(delete(db.locks))
     waiting.wait_for("scheduler started")
     assert waiting.stop() == 0
+
+
+def test_a_database_locked_across_a_slot_fails_that_run_tells_staff_and_the_next_runs(
+        tmp_path, smtp):
+    """Another process holds the SQLite file locked (BEGIN EXCLUSIVE) from just before a
+    slot to past the 10 s busy timeout: APScheduler's write of the next run time and the
+    run's own first write both time out. The scheduler lives on."""
+    config, _, store = clinic(tmp_path, smtp)
+    slots = slots_ahead(LEAD + 3, count=2, gap=25)
+    schedule_at(tmp_path, *slots)
+    running = Scheduler(config)
+    running.wait_for("scheduler started")
+    sleep_until(slots[0] - timedelta(seconds=2))
+    other = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    sleep_until(slots[0] + timedelta(seconds=14))
+    other.execute("ROLLBACK")
+    other.close()
+    running.wait_for("soon: sent", timeout=60)  # the next slot
+    assert running.process.poll() is None, "alive"
+    sent, failed = RunLog(store.engine).runs("soon")
+    assert (failed.outcome, failed.slot, sent.outcome, sent.slot) == (
+        "failed", slots[0], "sent", slots[1])
+    assert failed.note == "the database was unavailable: database is locked; nothing was sent"
+    (notice,) = [m for m in smtp.messages if m.recipients == [STAFF]]
+    assert b"Subject: Newsletter: the soon schedule could not run" in notice.data
+    assert subscribers_counts(smtp) == [1, 1, 1]
+    assert running.stop() == 0 and "Traceback" not in running.log
+
+
+def test_a_slot_that_comes_while_the_previous_run_is_still_going_is_recorded_and_told(
+        tmp_path, smtp):
+    config, _, store = clinic(tmp_path, smtp, subscribers=60, rate=15)  # four seconds
+    slots = slots_ahead(LEAD, count=2, gap=2)
+    schedule_at(tmp_path, *slots)
+    running = Scheduler(config)
+    running.wait_for("soon: sent", timeout=60)
+    skipped, sent = RunLog(store.engine).runs("soon")
+    assert (sent.outcome, sent.slot, skipped.outcome, skipped.slot) == (
+        "sent", slots[0], "skipped", slots[1])
+    assert skipped.note.startswith("the previous run was still going, running since ")
+    (notice,) = [m for m in smtp.messages if m.recipients == [STAFF]]
+    assert b"skipped its" in notice.data
+    assert subscribers_counts(smtp) == [1] * 60
+    assert running.stop() == 0 and "Traceback" not in running.log
 
 
 def test_sighup_applies_edited_schedules_and_a_bad_edit_changes_nothing(tmp_path, smtp):
