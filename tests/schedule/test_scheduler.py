@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import delete, insert, select, update
@@ -25,7 +26,7 @@ from newsletter.storage.lock import Lock
 from newsletter.storage.process import ProcessIdentity
 from newsletter.storage.run_log import RunLog
 
-from ..helpers import NEWSLETTER, clean_env, wait_until
+from ..helpers import NEWSLETTER, clean_env, item, rss, wait_until
 from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from ..smtpserver import SmtpServer
 
@@ -70,13 +71,28 @@ def slots_ahead(lead: float, count: int = 1, gap: int = 2) -> list[datetime]:
     return [first + timedelta(seconds=gap * n) for n in range(count)]
 
 
-class Scheduler:
-    """A `newsletter scheduler` process whose log (stderr) goes to a file."""
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+"""Debian's faketime (apt-get install faketime): a process whose wall clock starts when the
+test says and runs at the normal pace (the monotonic clock is left alone, so waits last
+what they should)."""
+needs_faketime = pytest.mark.skipif(not FAKETIME.exists(),
+                                    reason="needs Debian's faketime (apt-get install faketime)")
 
-    def __init__(self, config: Path, name: str = "scheduler"):
+
+def fake_clock(starting: datetime) -> dict[str, str]:
+    return {"LD_PRELOAD": str(FAKETIME), "FAKETIME_DONT_FAKE_MONOTONIC": "1", "TZ": "UTC",
+            "FAKETIME": f"@{starting.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S}"}
+
+
+class Scheduler:
+    """A `newsletter scheduler` process whose log (stderr) goes to a file; with `clock`,
+    its wall clock starts then."""
+
+    def __init__(self, config: Path, name: str = "scheduler", clock: datetime | None = None):
         self.log_path = config.parent / f"{name}.log"
         self.process = subprocess.Popen(
-            [NEWSLETTER, "scheduler", "--config", str(config)], env=clean_env(ENV),
+            [NEWSLETTER, "scheduler", "--config", str(config)],
+            env=clean_env({**ENV, **(fake_clock(clock) if clock else {})}),
             stdout=subprocess.DEVNULL, stderr=self.log_path.open("w"), text=True)
 
     @property
@@ -316,6 +332,53 @@ def test_a_slot_that_comes_while_the_previous_run_is_still_going_is_recorded_and
     assert b"skipped its" in notice.data
     assert subscribers_counts(smtp) == [1] * 60
     assert running.stop() == 0 and "Traceback" not in running.log
+
+
+@needs_faketime
+def test_the_fall_back_night_under_a_fake_clock_sends_half_past_one_once(tmp_path, smtp):
+    """Real scheduler processes whose clocks start just before 01:30 CDT and just before
+    01:30 CST on 2026-11-01 (APScheduler fires at both), with an article published in
+    between; then the next night."""
+    config, _, store = clinic(tmp_path, smtp)
+    (tmp_path / "feed.xml").write_bytes(rss([item(1, 20, "Oct"), item(2, 21, "Oct")]))
+    (tmp_path / "schedules" / "nightly.toml").write_text(
+        'action = "send"\ncron = { hour = 1, minute = 30 }\ntimezone = "America/Chicago"\n')
+    before = timedelta(seconds=12)  # time enough to start on a busy machine
+
+    def night(slot_utc: datetime, name: str, words: str) -> None:
+        running = Scheduler(config, name, clock=slot_utc - before)
+        running.wait_for(words, timeout=60)
+        assert running.stop() == 0 and "Traceback" not in running.log
+
+    night(datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc), "cdt", "nightly: sent")
+    (tmp_path / "feed.xml").write_bytes(rss([item(1, 20, "Oct"), item(2, 21, "Oct"),
+                                             item(3, 31, "Oct")]))
+    night(datetime(2026, 11, 1, 7, 30, tzinfo=timezone.utc), "cst",
+          "nightly: its Sun 2026-11-01 01:30 CST slot has run already; not running it again")
+    (run,) = RunLog(store.engine).runs("nightly")
+    assert (run.outcome, run.slot_key) == ("sent", "2026-11-01T01:30:00")
+    assert run.slot == datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc)
+    assert subscribers_counts(smtp) == [1, 1, 1], "one issue that night, not two"
+    night(datetime(2026, 11, 2, 7, 30, tzinfo=timezone.utc), "next", "nightly: sent")
+    assert [r.slot_key for r in RunLog(store.engine).runs("nightly")] == [
+        "2026-11-02T01:30:00", "2026-11-01T01:30:00"]
+    assert subscribers_counts(smtp) == [2, 2, 2]
+    assert store.issues.last_sent().articles[0].title == "Article number 3"
+
+
+@needs_faketime
+def test_the_spring_forward_night_lists_half_past_two_as_half_past_three(tmp_path, smtp):
+    config, _, _ = clinic(tmp_path, smtp)
+    (tmp_path / "schedules" / "nightly.toml").write_text(
+        'action = "send"\ncron = { hour = 2, minute = 30 }\ntimezone = "America/Chicago"\n')
+    listed = subprocess.run(
+        [NEWSLETTER, "schedules", "list", "--config", str(config), "--count", "2"],
+        env=clean_env({**ENV, **fake_clock(datetime(2026, 3, 7, 18, tzinfo=timezone.utc))}),
+        capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.strip() for line in listed.stdout.splitlines() if "next:" in line] == [
+        "next: Sun 2026-03-08 03:30 CDT  (2026-03-08 08:30 UTC)",
+        "next: Mon 2026-03-09 02:30 CDT  (2026-03-09 07:30 UTC)"]
 
 
 def test_sighup_applies_edited_schedules_and_a_bad_edit_changes_nothing(tmp_path, smtp):
