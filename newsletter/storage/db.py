@@ -146,7 +146,7 @@ schedule_runs = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
     # running, sent, incomplete, nothing new, held, busy, failed, error, missed,
-    # interrupted (its process died), exported
+    # skipped (the previous run was still going), interrupted (its process died), exported
     Column("outcome", String(20), nullable=False),
     Column("slot", UTCDateTime()),  # the slot a run was for (None: run by hand)
     # the slot on the schedule's wall clock, e.g. 2026-11-01T01:30: one run per local slot,
