@@ -3,6 +3,7 @@ SMTP server: on time, killed and restarted, stopped across its slots, and two at
 
 Schedules here use cron's `second` field to fire a few seconds ahead."""
 
+import configparser
 import os
 import signal
 import socket
@@ -26,7 +27,7 @@ from newsletter.storage.lock import Lock
 from newsletter.storage.process import ProcessIdentity
 from newsletter.storage.run_log import RunLog
 
-from ..helpers import NEWSLETTER, clean_env, item, rss, wait_until
+from ..helpers import NEWSLETTER, ROOT, clean_env, item, rss, wait_until
 from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from ..smtpserver import SmtpServer
 
@@ -453,3 +454,14 @@ def test_a_scheduler_whose_lock_was_taken_over_stops(tmp_path, smtp):
     wait_until(lambda: lost, timeout=5)
     assert heartbeat.lost
     heartbeat.join(timeout=5)
+
+
+def test_the_shipped_unit_restarts_a_crashed_scheduler_and_never_gives_up():
+    """A scheduler never exits for a lock any more (it stands by); whatever else stops it
+    (a crash, a kill, a lock lost) is restarted, however often."""
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.optionxform = str
+    unit.read(ROOT / "deploy" / "newsletter-scheduler.service")
+    assert unit["Service"]["Restart"] == "on-failure"
+    assert "RestartPreventExitStatus" not in unit["Service"]
+    assert unit["Unit"]["StartLimitIntervalSec"] == "0"
