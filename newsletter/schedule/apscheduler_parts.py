@@ -26,6 +26,9 @@ class PatientJobStore(SQLAlchemyJobStore):
     next run time is then the old one, and the run log's slot claim keeps that slot from
     running twice)."""
 
+    _running = False
+    """Patient once the scheduler runs; before, a database error is the setup's to report."""
+
     def update_job(self, job):
         self._patiently(lambda: super(PatientJobStore, self).update_job(job),
                         f"{job.id}: saving its next run time")
@@ -37,9 +40,6 @@ class PatientJobStore(SQLAlchemyJobStore):
     def get_next_run_time(self):
         return self._patiently(lambda: super(PatientJobStore, self).get_next_run_time(),
                                "reading the next run time")
-
-    _running = False
-    """Patient once the scheduler runs; before, a database error is the setup's to report."""
 
     def _patiently(self, call, what: str):
         scheduler = self._scheduler

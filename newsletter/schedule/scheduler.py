@@ -129,7 +129,8 @@ def _stand_by(lock: Lock) -> None:
                 log.info("standby: %s; this one takes over when it stops", held)
                 said = True
         except SQLAlchemyError as error:
-            log.warning("standby: cannot read the scheduler lock (trying again): %s", error)
+            log.warning("standby: cannot read the scheduler lock (trying again): %s",
+                        reason(error))
         else:
             if said:
                 log.info("the other scheduler is gone; taking over")
