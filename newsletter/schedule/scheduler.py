@@ -281,7 +281,7 @@ class Reloader(threading.Thread):
 
 class Heartbeat(threading.Thread):
     """Shows the scheduler lock is alive; if another process took it over (this one
-    looked dead for five minutes), this scheduler stops rather than run beside it."""
+    looked dead for STALE_AFTER), this scheduler stops rather than run beside it."""
 
     def __init__(self, lock: Lock, *, every: float, on_lost: Callable[[], object]):
         super().__init__(name="scheduler-heartbeat", daemon=True)
