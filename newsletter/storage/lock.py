@@ -6,24 +6,30 @@ gone or has not shown a sign of life for `stale_after`. Provably gone: on the sa
 holder ran in an earlier boot, or in this boot and PID namespace its process id no longer
 runs or now belongs to a process that started at another time (a container's PID 1 after a
 restart, this very process even). Host names must therefore differ between the machines that
-share a database, as they do by default.
+share a database, as they do by default. A holder that waits (a long retry, a slow server) keeps renewing it (`kept_alive`), and
+one that finds it taken over stops before doing anything only the holder may do
+(`ensure_held`).
 """
 
 from __future__ import annotations
 
 import secrets
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..common.errors import NewsletterError
 from . import db
 from .process import ProcessIdentity, is_running, start_time
 
 STALE_AFTER = timedelta(minutes=5)
+RENEW_EVERY = timedelta(seconds=10)
+"""At most; and at least five renewals fit in the stale limit."""
 
 
 class LockHeld(NewsletterError):
@@ -32,16 +38,26 @@ class LockHeld(NewsletterError):
     exit_code = 3
 
 
+class LockLost(NewsletterError):
+    """Another process took this lock over (this one showed no sign of life for too long):
+    whatever it guarded is that process's business now."""
+
+
 class Lock:
     def __init__(self, engine: Engine, name: str, *, purpose: str,
-                 clock: Callable[[], datetime], stale_after: timedelta = STALE_AFTER,
+                 clock: Callable[[], datetime],
                  busy_hint: str = "wait for it to finish; a killed process's lock is taken "
-                                  "over automatically"):
+                                  "over automatically",
+                 stale_after: timedelta = STALE_AFTER):
         self.engine, self.name, self.purpose, self.clock = engine, name, purpose, clock
-        self.busy_hint, self.stale_after = busy_hint, stale_after
+        self.busy_hint = busy_hint
+        self.stale_after = stale_after
+        self.renew_every = min(RENEW_EVERY, stale_after / 5)
         self.host = socket.gethostname()
         self.process = ProcessIdentity.of_this_process()
         self.holder = f"{self.process.pid}@{self.host}#{secrets.token_hex(8)}"
+        self._renewed_at: datetime | None = None
+        self._lost = False
 
     def __enter__(self) -> Lock:
         self.acquire()
@@ -56,6 +72,7 @@ class Lock:
                    boot_id=self.process.boot_id, pid_namespace=self.process.pid_namespace,
                    process_start=self.process.start, purpose=self.purpose, acquired_at=now,
                    heartbeat_at=now)
+        self._renewed_at = now
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(db.locks).values(**row))
@@ -80,10 +97,62 @@ class Lock:
 
     def heartbeat(self) -> bool:
         """A sign of life; False if the lock is no longer ours (it was taken over)."""
+        now = self.clock()
         with self.engine.begin() as conn:
             beat = conn.execute(update(db.locks).where(db.locks.c.holder == self.holder)
-                                .values(heartbeat_at=self.clock()))
-        return beat.rowcount == 1
+                                .values(heartbeat_at=now))
+        if beat.rowcount != 1:
+            self._lost = True
+            return False
+        self._renewed_at = now
+        return True
+
+    def ensure_held(self) -> None:
+        """Before each thing only the holder may do (a send: before each message): raises
+        LockLost if the lock was taken over. Free while a renewal is recent, since nobody
+        takes over a lock renewed within the stale limit; otherwise (the renewing thread
+        fell behind, the process was stopped) it renews here and now."""
+        if not self._lost and self._renewed_at is not None and \
+                self.clock() - self._renewed_at < 2 * self.renew_every:
+            return
+        self.renew()
+
+    def renew(self) -> None:
+        """A sign of life that must land: raises LockLost if the lock was taken over."""
+        if self._lost or not self.heartbeat():
+            raise self._lost_error()
+
+    @contextmanager
+    def kept_alive(self) -> Iterator[Lock]:
+        """Renews the lock from a thread of its own while the body runs, so that no wait of
+        the body's (a retry's sleep, a server slow to answer) lets it go stale."""
+        stopped = threading.Event()
+
+        def renew() -> None:
+            while not stopped.wait(self.renew_every.total_seconds()):
+                try:
+                    if not self.heartbeat():
+                        return  # lost: ensure_held tells the body
+                except SQLAlchemyError:
+                    continue  # the database is busy: the next renewal, or ensure_held, retries
+
+        thread = threading.Thread(target=renew, name=f"{self.name} lock renewal", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stopped.set()
+            thread.join()
+
+    def _lost_error(self) -> LockLost:
+        with self.engine.connect() as conn:
+            holder = conn.execute(select(db.locks).where(db.locks.c.name == self.name)).first()
+        taker = (f" (process {holder.pid} on {holder.host} holds it since "
+                 f"{holder.acquired_at:%Y-%m-%d %H:%M:%S} UTC)" if holder is not None else "")
+        return LockLost(f"{self.purpose} lost its lock: another process took it over{taker} "
+                        "while this one showed no sign of life; stopped at once",
+                        hint="nothing is lost: the process that holds the lock carries on "
+                             "where this one stopped")
 
     def release(self) -> None:
         with self.engine.begin() as conn:
