@@ -14,9 +14,7 @@ from __future__ import annotations
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from sqlalchemy.exc import OperationalError
-
-from .patience import when_database_is_back
+from .patience import UNAVAILABLE, when_database_is_back
 from .schedules import JOB_ID_PREFIX
 
 
@@ -49,7 +47,7 @@ class PatientJobStore(SQLAlchemyJobStore):
         try:
             return when_database_is_back(call, what=what,
                                          give_up=lambda: not scheduler.running)
-        except OperationalError:
+        except UNAVAILABLE:
             return None  # stopping anyway: the next start picks up from the store
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..common.clock import utc_now
-from ..common.errors import NewsletterError, NotFound
+from ..common.errors import NewsletterError, NotFound, StoreError
 from ..common.settings import Settings, load_settings
 from ..delivery.alerts import check_feed_health, notify_staff
 from ..delivery.sending import IssueHeld, SendOptions, send_next_issue
@@ -76,7 +76,7 @@ def run_schedule(key: str, config: str, workdir: str, slot: str | None = None) -
             log.info("%s: its %s slot has run already; not running it again", key,
                      f"{at:%a %Y-%m-%d %H:%M %Z}")
             return "already ran"
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, StoreError) as error:
             return _database_failed(settings, transport, runs, schedule, at, error)
         result = Result("error", note="a bug stopped the run; see the traceback in the log")
         try:
@@ -131,7 +131,8 @@ def handle_skipped_run(key: str, config: str, workdir: str, slot: datetime) -> s
 
 
 def _database_failed(settings: Settings, transport: Transport, runs: RunLog,
-                     schedule: Schedule, slot: datetime | None, error: SQLAlchemyError) -> str:
+                     schedule: Schedule, slot: datetime | None,
+                     error: SQLAlchemyError | StoreError) -> str:
     """The database was unavailable at the slot: nothing can be sent safely. Staff are told
     now; the failed run is recorded once the database is back."""
     what = f"at {slot:%A %Y-%m-%d %H:%M %Z}" if slot else "just now"
@@ -154,14 +155,14 @@ def _record_when_back(settings: Settings, what: str, record) -> None:
     give_up_at = utc_now() + timedelta(seconds=settings.scheduler.misfire_grace_seconds)
     try:
         when_database_is_back(record, what=what, give_up=lambda: utc_now() > give_up_at)
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, StoreError) as error:
         log.error("%s: gave up, the database is still unavailable: %s", what, reason(error))
 
 
 def _check_feed_health(settings: Settings, store: Store, transport: Transport) -> None:
     try:
         check_feed_health(settings, store, transport, now=utc_now())
-    except SQLAlchemyError as error:
+    except (SQLAlchemyError, StoreError) as error:
         log.error("feed health not checked, the database is unavailable: %s", reason(error))
 
 

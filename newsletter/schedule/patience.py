@@ -11,7 +11,12 @@ from typing import TypeVar
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from ..common.errors import StoreError
+
 RETRY_SECONDS = 2.0
+UNAVAILABLE = (OperationalError, StoreError)
+"""A database that is locked, unreachable, full or read-only (storage names the faults of a
+SQLite file as StoreError): what may pass. A constraint or a bug in a statement does not."""
 T = TypeVar("T")
 log = logging.getLogger("newsletter.scheduler")
 
@@ -24,7 +29,7 @@ def when_database_is_back(call: Callable[[], T], *, what: str,
     while True:
         try:
             return call()
-        except OperationalError as error:
+        except UNAVAILABLE as error:
             if give_up():
                 raise
             if not said:
@@ -34,6 +39,6 @@ def when_database_is_back(call: Callable[[], T], *, what: str,
         time.sleep(RETRY_SECONDS)
 
 
-def reason(error: SQLAlchemyError) -> str:
+def reason(error: SQLAlchemyError | StoreError) -> str:
     """The database's own words, e.g. `database is locked`, without the SQL."""
     return str(getattr(error, "orig", None) or error).splitlines()[0][:200]
