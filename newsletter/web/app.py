@@ -83,7 +83,8 @@ def create_app(settings: Settings, *, store: Store | None = None,
         new_transport=(lambda: transport) if transport else (lambda: transport_for(settings)),
         clock=clock,
         per_client=SlidingWindow(SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS, clock),
-        per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock))
+        per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock),
+        secret=secret)
     if settings.web.trusted_proxies:
         n = settings.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)

@@ -26,11 +26,10 @@ class Context:
     clock: Clock
     per_client: SlidingWindow
     per_address: SlidingWindow
+    secret: str
+    """The secret key as sends sign with it: NEWSLETTER_SECRET_KEY, else the key file's (never
+    empty: a link signed with an empty key could be made by anyone)."""
     sends: BackgroundSends = field(default_factory=BackgroundSends)
-
-    @property
-    def secret(self) -> str:
-        return self.settings.secrets.secret_key
 
 
 def context() -> Context:
