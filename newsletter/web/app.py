@@ -25,7 +25,7 @@ from ..common.settings import Settings
 from ..common.templates import install_language, templates_dir
 from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
-from . import public, security, staff
+from . import clicks, public, security, staff
 from .context import Context
 from .ratelimit import SlidingWindow
 
@@ -94,6 +94,7 @@ def create_app(settings: Settings, *, store: Store | None = None,
 
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(public.blueprint)
+    app.register_blueprint(clicks.blueprint)
     return app
 
 
