@@ -311,3 +311,22 @@ def test_links_are_signed_with_the_key_file_when_no_key_is_exported(tmp_path, sm
     slug = store.issues.last_sent().slug
     assert client.get(f"/r/{slug}/1/{click_signature('', slug, 1, counted=True)}"
                       ).status_code == 400
+
+
+def test_a_rehearsals_copies_link_as_tests_and_count_nothing(tmp_path):
+    config = make_clinic(tmp_path, outbox_delivers=False,
+                         extra=f'[clinic]\npublic_base_url = "{BASE_URL}"\n{CLICKS_ON}')
+    settings = load_settings(config, env={"NEWSLETTER_SECRET_KEY": SECRET})
+    store = Store.open(settings.database_url)
+    Subscribers(store.engine).add("ana.lopez@mail.example", name="Ana Lopez", source="cli",
+                                  now=Clock()())
+    report = send_next_issue(settings, store, transport_for(settings), clock=Clock())
+    assert report.outcome == "rehearsal"
+    saved = next((tmp_path / "outbox").rglob("*.eml")).read_bytes()
+    message = email.message_from_bytes(saved, policy=email.policy.default)
+    links = click_links(message.get_body(("plain",)).get_content())
+    assert len(links) == 2 and all("/test/" in link for link in links)
+    client = create_app(settings, store=store, transport=transport_for(settings)).test_client()
+    assert client.get(links[0][len(BASE_URL):]).status_code == 302
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM clicks").scalar() == 0
