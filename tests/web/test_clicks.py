@@ -330,3 +330,24 @@ def test_a_rehearsals_copies_link_as_tests_and_count_nothing(tmp_path):
     assert client.get(links[0][len(BASE_URL):]).status_code == 302
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM clicks").scalar() == 0
+
+
+def test_clicks_at_the_same_moment_are_each_counted_once(sent):
+    """Many readers at once, the first click of an article included: no click is lost."""
+    link = article_hrefs(sent.parts("ana.lopez@mail.example")[0])[1]
+    start = threading.Barrier(8)
+    statuses = []
+
+    def reader():
+        start.wait()
+        with httpx.Client() as client:
+            for _ in range(5):
+                statuses.append(client.get(sent.base + link[len(BASE_URL):]).status_code)
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302] * 40
+    assert sent.clicks() == [(sent.site.store.issues.last_sent().id, 2, 40)]
