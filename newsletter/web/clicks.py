@@ -37,10 +37,9 @@ def not_counted(slug: str, article: str, signature: str):
 def _follow(slug: str, article: str, signature: str, *, counted: bool):
     ctx = context()
     number = int(article) if re.fullmatch(r"[1-9][0-9]{0,3}", article) else 0
-    if not number or len(slug) > 100 or \
-            not is_click_signature(ctx.secret, slug, number, signature, counted=counted):
-        abort(400, _("This link is not one of ours, or it was changed on the way."))
-    issue = ctx.store.issues.by_slug(slug)
+    genuine = number and len(slug) <= 100 and \
+        is_click_signature(ctx.secret, slug, number, signature, counted=counted)
+    issue = ctx.store.issues.by_slug(slug) if genuine else None
     target = destination(slug, issue.articles, number) if issue else None
     if target is None:
         abort(400, _("This link is not one of ours, or it was changed on the way."))
