@@ -26,6 +26,7 @@ class Context:
     clock: Clock
     per_client: SlidingWindow
     per_address: SlidingWindow
+    staff_failures: SlidingWindow
     secret: str
     """The secret key as sends sign with it: NEWSLETTER_SECRET_KEY, else the key file's (never
     empty: a link signed with an empty key could be made by anyone)."""
