@@ -1,16 +1,16 @@
 """A lock knows its holder beyond the process id (boot id, PID namespace, start time), and
 a scheduled run records its slot on the schedule's wall clock, once.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
