@@ -50,7 +50,7 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
         click.echo(_("Nothing new in %(feed)s: no issue was built.", feed=outcome.feed_url))
         print_warnings(outcome.warnings)
         return
-    preview = preview_of(outcome.issue, settings)
+    preview = preview_of(outcome.issue, settings, secret=settings.require_secret_key())
     written = write_issue_files(outcome, preview, out_dir)
     _print_summary(preview, written)
 

@@ -54,6 +54,6 @@ def test_a_stored_issue_s_warnings_are_said_in_spanish_in_its_preview(tmp_path):
     issue = build_next_issue(settings, store, now=now).issue
     stored = store.issues.by_id(issue.id)
     assert any(w.startswith("first run: 8 older article(s)") for w in stored.warnings)
-    shown = preview_of(stored, settings).warnings
+    shown = preview_of(stored, settings, secret="a-test-secret-key-0123456789").warnings
     assert any(w.startswith("primera ejecución: 8 artículos anteriores") for w in shown)
     assert not any("first run" in w for w in shown)
