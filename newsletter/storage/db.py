@@ -174,6 +174,24 @@ evergreen_sends = Table(
     Column("times", Integer, nullable=False, default=1),
 )
 
+posts = Table(
+    "posts", metadata,  # the social posting ledger: one row per article and platform
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(2000), nullable=False),
+    Column("platform", String(30), nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
+    Column("text_hash", String(64), nullable=False),  # sha256 of the text that goes out
+    Column("key", String(100), nullable=False),  # Idempotency-Key or record key, kept to resume
+    Column("status", String(20), nullable=False),  # posting, posted, failed
+    Column("post_id", String(300)),
+    Column("url", String(2000)),
+    Column("error", Text),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("posted_at", UTCDateTime()),
+)
+Index("posts_once", posts.c.article_id, posts.c.platform, unique=True)
+Index("posts_by_issue", posts.c.issue_id)
+
 
 def record(cls: type[T], row) -> T | None:
     """A row as the frozen record `cls`, by its field names (the row may hold more)."""
@@ -203,7 +221,7 @@ def connect(url: str) -> Engine:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""
