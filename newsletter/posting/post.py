@@ -84,8 +84,11 @@ def post_article(settings: Settings, store: Store, issue: StoredIssue, article_i
     """One article on one network, as staff asked from the preview; `seen` is the
     `text_hash` of the post as their page showed it."""
     if platform not in postable(settings):
-        raise NotFound(f"{platform} has no account set up here",
-                       hint="set " + " and ".join(missing(platform)) + " in the environment")
+        label = PLATFORMS[platform].label if platform in PLATFORMS else platform
+        raise NotFound(f"{label} has no account set up here"
+                       + (f": set {' and '.join(missing(platform))} in the environment"
+                          if missing(platform) else ""),
+                       hint="a network without an account is copied and pasted by hand")
     _, snippet = snippet_for(settings, issue, article_id, platform)
     if seen is not None and text_hash(snippet) != seen:
         raise PostChanged("the post changed since the page was shown: check it again",

@@ -142,7 +142,7 @@ schedule_runs = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
     # running, sent, incomplete, nothing new, held, busy, failed, error, missed,
-    # interrupted (its process died), exported
+    # interrupted (its process died), exported, posted
     Column("outcome", String(20), nullable=False),
     Column("slot", UTCDateTime()),  # the missed slot, for a missed run
     Column("issue_slug", String(100)),

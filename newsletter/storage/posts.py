@@ -96,6 +96,6 @@ class Posts:
             found[row.issue_id].append(db.record(PostRecord, row))
         return found
 
-    def _set(self, post_id: int, **values) -> None:
+    def _set(self, row_id: int, **values) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(db.posts).where(db.posts.c.id == post_id).values(**values))
+            conn.execute(update(db.posts).where(db.posts.c.id == row_id).values(**values))
