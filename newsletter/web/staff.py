@@ -25,9 +25,11 @@ from ..issue.preview import SCHEMES, pin_color_scheme, preview_of, sample_email
 from ..issue.render import GMAIL_CLIP_BYTES
 from ..mail.transport import describe
 from ..social.counting import PLATFORMS
+from ..storage.posts import Posts
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
 from .context import _, context
+from .posts import post_from_form, posting_context
 from .security import EMAIL_POLICY
 from .send_now import SendProgress
 
@@ -58,8 +60,8 @@ def preview():
     frames = [(name, width, colors) for colors in SCHEMES if scheme in ("both", colors)
               for name, width in FRAMES.items() if layout in ("both", name)]
     transport = ctx.new_transport()
-    return render_template("staff/preview.html", preview=preview_of(issue, ctx.settings,
-                                                                     extra_warnings=problems),
+    shown = preview_of(issue, ctx.settings, extra_warnings=problems)
+    return render_template("staff/preview.html", preview=shown,
                            audience=audience_of(ctx.settings, ctx.store, issue.id,
                                                 now=ctx.clock()),
                            via=describe(transport), delivers=getattr(transport, "delivers", True),
@@ -68,7 +70,8 @@ def preview():
                            ask_name=not g.staff_name, staff_name=g.staff_name,
                            sample_name=SAMPLE_READER.name,
                            seen=approval.fingerprint(issue),
-                           labels={name: p.label for name, p in PLATFORMS.items()})
+                           labels={name: p.label for name, p in PLATFORMS.items()},
+                           **posting_context(issue, shown.snippets))
 
 
 @blueprint.get("/preview/<int:issue_id>/email.html")
@@ -108,6 +111,12 @@ def test_send() -> str:
     slug = send_test(ctx.settings, ctx.store, transport, address, now=ctx.clock())
     return _("Sent a test copy of issue %(slug)s to %(address)s via the %(transport)s.",
              slug=slug, address=address, transport=describe(transport))
+
+
+@blueprint.post("/post")
+@action
+def post_snippet() -> str:
+    return post_from_form()
 
 
 @blueprint.post("/wording")
@@ -264,8 +273,11 @@ def import_subscribers():
 @blueprint.get("/sends")
 def sends():
     ctx = context()
+    issues = issue_stats(ctx.store.engine)
     return render_template("staff/sends.html", runs=ctx.store.recent_send_runs(),
-                           issues=issue_stats(ctx.store.engine), current=ctx.sends.current)
+                           issues=issues, current=ctx.sends.current,
+                           posts=Posts(ctx.store.engine).of_issues([i.issue_id for i in issues]),
+                           labels={name: p.label for name, p in PLATFORMS.items()})
 
 
 def status_names() -> dict[str, str]:
