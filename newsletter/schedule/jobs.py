@@ -220,7 +220,7 @@ def _post(settings: Settings, store: Store) -> Result:
                       "Facebook's) in the environment")
     outcomes = post_issue(settings, store, issue, clock=utc_now)
     counts = Counter(outcome.status for outcome in outcomes)
-    problems = [f"{o.platform}: {o.message}" for o in outcomes if not o.ok]
+    problems = list(dict.fromkeys(f"{o.platform}: {o.message}" for o in outcomes if not o.ok))
     note = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     return Result("posted" if not problems else "failed", issue.slug,
                   note + "".join(f"; {problem}" for problem in problems))
