@@ -67,6 +67,7 @@ class FakePlatform:
         self.failures: dict[str, list[Reply]] = {}
         self.accepted = threading.Event()
         self._hold: threading.Event | None = None
+        self._lose_answer: Reply | None = None
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -87,6 +88,11 @@ class FakePlatform:
         self.accepted.clear()
         self._hold = threading.Event()
 
+    def lose_next_answer(self, status: int, body: object) -> None:
+        """The next post is stored, but answered with this error (a proxy's 502 after the
+        platform made it): the client cannot tell it went out."""
+        self._lose_answer = Reply(status, body)
+
     def release(self) -> None:
         if self._hold is not None:
             self._hold.set()
@@ -97,10 +103,11 @@ class FakePlatform:
     def stored(self, reply: Reply) -> Reply:
         """Called by a subclass right after it stored a post: the moment to hold."""
         hold, self._hold = self._hold, None
+        lost, self._lose_answer = self._lose_answer, None
         self.accepted.set()
         if hold is not None:
             hold.wait(60)
-        return reply
+        return lost or reply
 
     def answer(self, request: Request) -> Reply:
         raise NotImplementedError
@@ -141,8 +148,10 @@ def _handler_for(server: FakePlatform) -> type[BaseHTTPRequestHandler]:
             request = Request(self.command, parts.path,
                               {k: v[0] for k, v in parse_qs(parts.query).items()},
                               {k.lower(): v for k, v in self.headers.items()}, body)
-            if parts.path.startswith("/images/"):
-                reply = Reply(200, JPEG, {"Content-Type": "image/jpeg"})
+            if parts.path.startswith("/images/"):  # a lying server says .html is a JPEG
+                reply = Reply(200, b"<html><script>steal()</script></html>"
+                              if parts.path.endswith(".html") else JPEG,
+                              {"Content-Type": "image/jpeg"})
             else:
                 reply = server.handle(request)
             payload = reply.body if isinstance(reply.body, bytes) else \
@@ -181,6 +190,9 @@ class FakeMastodon(FakePlatform):
         super().__init__()
         self.media: dict[str, dict] = {}
         self.idempotent: dict[str, dict] = {}
+        self.processing_polls = 0
+        """Answer uploads 202 and the next this-many GETs of the media 206 (processing)."""
+        self._pending: dict[str, int] = {}
 
     def forget_idempotency_keys(self) -> None:
         """An hour later: Mastodon no longer knows the keys."""
@@ -197,6 +209,16 @@ class FakeMastodon(FakePlatform):
                                     "url": self.url(f"/media/{media_id}.jpg"),
                                     "description": fields.get("description", (b"", ""))[0]
                                     .decode(), "bytes": len(data), "mime": mime}
+            shown = {k: v for k, v in self.media[media_id].items() if k not in ("bytes", "mime")}
+            if self.processing_polls:
+                self._pending[media_id] = self.processing_polls
+                return Reply(202, {**shown, "url": None})
+            return Reply(200, shown)
+        if request.method == "GET" and request.path.startswith("/api/v1/media/"):
+            media_id = request.path.rsplit("/", 1)[1]
+            if self._pending.get(media_id):
+                self._pending[media_id] -= 1
+                return Reply(206, {"id": media_id, "type": "image", "url": None})
             return Reply(200, {k: v for k, v in self.media[media_id].items()
                                if k not in ("bytes", "mime")})
         if request.method == "POST" and request.path == "/api/v1/statuses":
@@ -222,6 +244,9 @@ class FakeMastodon(FakePlatform):
             missing = [m for m in params.get("media_ids", []) if m not in self.media]
             if missing:
                 return Reply(422, {"error": "Validation failed: Media attachments are invalid"})
+            if any(self._pending.get(m) for m in params.get("media_ids", [])):
+                return Reply(422, {"error": "Cannot attach files that have not finished "
+                                            "processing. Try again in a moment!"})
             number = str(110000 + next(self.ids))
             escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             status = {"id": number, "uri": self.url(f"/users/clinic/statuses/{number}"),

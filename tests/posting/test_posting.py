@@ -218,3 +218,62 @@ def test_a_mastodon_status_asked_again_with_its_key_comes_back_instead_of_a_seco
     repeated = fakes.mastodon.handle(fakes.mastodon.requests_to(PATHS["mastodon"])[0])
     assert repeated.body["id"] == status["id"] and len(fakes.mastodon.posts) == 1
     assert fakes.mastodon.idempotent[key] is status
+
+
+@pytest.mark.parametrize("platform, lost", [
+    ("mastodon", (502, {"error": "Bad Gateway"})),
+    ("bluesky", (502, {"error": "UpstreamFailure", "message": "Upstream Failure"})),
+    ("facebook", (500, {"error": {"message": "An unexpected error has occurred. Please retry "
+                                             "your request later.", "type": "OAuthException",
+                                  "code": 2, "is_transient": True}})),
+])
+def test_an_answer_lost_after_the_platform_took_the_post_makes_no_second(clinic, fakes,
+                                                                          platform, lost):
+    fake(fakes, platform).lose_next_answer(*lost)
+    article = clinic.issue.articles[0]
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue, article.id, platform,
+                           clock=wall_clock, sleep=Waits())
+    [post] = fake(fakes, platform).posts
+    assert outcome.ok and len(fake(fakes, platform).posts) == 1
+    record = Posts(clinic.store.engine).find(article.id, platform)
+    assert record.status == "posted"
+    assert record.post_id == post.get("id") or record.post_id.endswith(post.get("rkey", "-"))
+
+
+def test_a_picture_mastodon_is_still_processing_is_waited_for(clinic, fakes):
+    fakes.mastodon.processing_polls = 2
+    waits = Waits()
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue,
+                           clinic.issue.articles[0].id, "mastodon", clock=wall_clock, sleep=waits)
+    assert outcome.status == "posted"
+    [status] = fakes.mastodon.posts
+    assert status["media_attachments"][0]["description"] == ALT
+    assert len(waits.seconds) == 3  # asked three times: 206, 206, 200
+
+
+def test_a_stale_unused_bluesky_key_is_replaced_before_posting(clinic, fakes):
+    from newsletter.posting.bluesky import tid
+
+    article = clinic.issue.articles[0]
+    stale = tid((int(wall_clock().timestamp()) - 3600) * 1_000_000, 7)
+    ledger = Posts(clinic.store.engine)
+    ledger.intend(article_id=article.id, platform="bluesky", issue_id=clinic.issue.id,
+                  text_hash="", key=stale, now=wall_clock())  # a run died before asking
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue, article.id, "bluesky",
+                           clock=wall_clock)
+    [post] = fakes.bluesky.posts
+    assert outcome.status == "posted" and post["rkey"] != stale
+    assert ledger.find(article.id, "bluesky").key == post["rkey"]
+    get_record = fakes.bluesky.requests_to("/xrpc/com.atproto.repo.getRecord")
+    assert [r.query["rkey"] for r in get_record] == [stale]  # looked for it first
+
+
+def test_a_picture_that_is_not_one_is_left_out(fakes):
+    from newsletter.posting.images import fetch_picture
+
+    picture, note = fetch_picture(fakes.mastodon.url("/images/knee.html"), "alt", timeout=5)
+    assert picture is None
+    assert note == (f"{fakes.mastodon.url('/images/knee.html')} is not a JPEG, PNG, GIF or "
+                    "WebP picture: posted without it")
+    picture, _ = fetch_picture(fakes.mastodon.url("/images/knee.jpg"), "alt", timeout=5)
+    assert picture.mime == "image/jpeg" and picture.alt == "alt"
