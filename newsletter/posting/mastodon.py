@@ -12,7 +12,7 @@ import html
 from ..common.model import Article
 from ..common.settings import Settings
 from ..social.snippets import Snippet
-from .http import Answer, Api, PlatformUnavailable
+from .http import Answer, Api, PlatformUnavailable, PostRefused
 from .images import Picture
 from .network import Posted, stable_key
 
@@ -45,10 +45,15 @@ class Mastodon:
         return key
 
     def find(self, snippet: Snippet, key: str) -> Posted | None:
-        me = self.api.call("GET", "/api/v1/accounts/verify_credentials", headers=self.auth)
-        recent = self.api.call("GET", f"/api/v1/accounts/{me.body['id']}/statuses",
-                               headers=self.auth, params={"limit": RECENT,
-                                                          "exclude_reblogs": "true"})
+        """A token without the read scopes cannot look: then the Idempotency-Key alone
+        keeps the repeat from being a second status (within Mastodon's hour)."""
+        try:
+            me = self.api.call("GET", "/api/v1/accounts/verify_credentials", headers=self.auth)
+            recent = self.api.call("GET", f"/api/v1/accounts/{me.body['id']}/statuses",
+                                   headers=self.auth, params={"limit": RECENT,
+                                                              "exclude_reblogs": "true"})
+        except PostRefused:
+            return None
         for status in recent.body or ():
             if snippet.link and snippet.link in html.unescape(status.get("content", "")):
                 return Posted(str(status["id"]), status.get("url") or status.get("uri", ""))
@@ -72,7 +77,7 @@ class Mastodon:
                                data={"description": picture.alt})
         media_id = str(answer.body["id"])
         polls = 0
-        while answer.status == 202 or (answer.status == 206):
+        while answer.status in (202, 206):
             polls += 1
             if polls > MEDIA_POLLS:
                 raise PlatformUnavailable("Mastodon is still processing the picture",

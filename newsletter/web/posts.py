@@ -39,7 +39,7 @@ def post_from_form() -> str:
         raise NotFound(_("There is no such issue."))
     platform = request.form.get("platform", "")
     outcome = post_article(ctx.settings, ctx.store, issue, request.form.get("article", ""),
-                           platform, clock=ctx.clock, seen=request.form.get("text", ""))
+                           platform, clock=ctx.clock, seen=request.form.get("text_hash", ""))
     label = PLATFORMS[platform].label
     if outcome.status == "already":
         return _("It was already posted to %(platform)s: %(url)s", platform=label,

@@ -190,6 +190,8 @@ class FakeMastodon(FakePlatform):
         super().__init__()
         self.media: dict[str, dict] = {}
         self.idempotent: dict[str, dict] = {}
+        self.read_scope = True
+        """False: a token with only the write scopes."""
         self.processing_polls = 0
         """Answer uploads 202 and the next this-many GETs of the media 206 (processing)."""
         self._pending: dict[str, int] = {}
@@ -223,6 +225,8 @@ class FakeMastodon(FakePlatform):
                                if k not in ("bytes", "mime")})
         if request.method == "POST" and request.path == "/api/v1/statuses":
             return self._status(request)
+        if request.method == "GET" and not self.read_scope:
+            return Reply(403, {"error": "This action is outside the authorized scopes"})
         if request.path == "/api/v1/accounts/verify_credentials":
             return Reply(200, {"id": "1", "username": "clinic", "acct": "clinic"})
         if request.path == "/api/v1/accounts/1/statuses":

@@ -277,3 +277,24 @@ def test_a_picture_that_is_not_one_is_left_out(fakes):
                     "WebP picture: posted without it")
     picture, _ = fetch_picture(fakes.mastodon.url("/images/knee.jpg"), "alt", timeout=5)
     assert picture.mime == "image/jpeg" and picture.alt == "alt"
+
+
+def test_a_mastodon_token_that_cannot_read_resumes_by_the_idempotency_key(clinic, fakes):
+    import httpx
+
+    from newsletter.posting.network import stable_key
+
+    article = clinic.issue.articles[0]
+    _, snippet = snippet_for(clinic.settings, clinic.issue, article.id, "mastodon")
+    key = stable_key(article.id, "mastodon")
+    Posts(clinic.store.engine).intend(article_id=article.id, platform="mastodon",
+                                      issue_id=clinic.issue.id, text_hash=text_hash(snippet),
+                                      key=key, now=wall_clock())
+    made = httpx.post(fakes.mastodon.url(PATHS["mastodon"]), json={"status": snippet.text},
+                      headers={"Authorization": f"Bearer {FakeMastodon.TOKEN}",
+                               "Idempotency-Key": key}).json()  # the run that was killed
+    fakes.mastodon.read_scope = False
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue, article.id, "mastodon",
+                           clock=wall_clock)
+    assert outcome.status == "posted" and outcome.url == made["url"]
+    assert len(fakes.mastodon.posts) == 1
