@@ -109,9 +109,8 @@ def _post_once(settings: Settings, store: Store, issue: StoredIssue, article_id:
     record, made = ledger.intend(article_id=article.id, platform=network.name,
                                  issue_id=issue.id, text_hash=digest,
                                  key=network.new_key(article.id), now=clock())
-    done = Outcome(network.name, article.id, "already", record.url or "")
     if record.status == "posted":
-        return done
+        return Outcome(network.name, article.id, "already", record.url or "")
     key = record.key
     if not made and record.status == "posting":
         try:
