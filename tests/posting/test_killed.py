@@ -76,3 +76,47 @@ def test_a_run_killed_between_accepted_and_recorded_posts_exactly_once(tmp_path,
                                          f"{accepted.get('rkey')}"}[platform]
     runs = RunLog(clinic.store.engine)
     assert "1 found" in runs.runs("post", limit=1)[0].note
+
+
+def test_a_scheduler_killed_while_posting_resumes_at_its_restart_and_posts_once(tmp_path,
+                                                                                fakes):
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from ..helpers import NEWSLETTER, wait_until
+
+    clinic = make_posting_clinic(tmp_path, fakes, sent=True)
+    slot = (datetime.now(timezone.utc) + timedelta(seconds=10)).astimezone(
+        ZoneInfo("America/Chicago"))
+    (tmp_path / "schedules").mkdir()
+    (tmp_path / "schedules" / "post.toml").write_text(
+        f'action = "post"\ncron = {{ hour = {slot.hour}, minute = {slot.minute}, '
+        f'second = {slot.second} }}\n')
+    fakes.bluesky.hold_after_accepting()
+
+    def scheduler(name: str) -> tuple[subprocess.Popen, object]:
+        log = tmp_path / f"{name}.log"
+        return subprocess.Popen([NEWSLETTER, "scheduler", "--config", str(clinic.config)],
+                                env=clean_env(clinic.env), stdout=subprocess.DEVNULL,
+                                stderr=log.open("w")), log
+
+    first, _ = scheduler("first")
+    try:
+        assert fakes.bluesky.accepted.wait(90)
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+    finally:
+        fakes.bluesky.release()
+        if first.poll() is None:
+            first.kill()
+    second, log = scheduler("second")
+    try:
+        wait_until(lambda: "post: posted" in log.read_text() or second.poll() is not None, 90)
+        assert "posting was interrupted" in log.read_text(), log.read_text()
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+    for name in ("mastodon", "bluesky", "facebook"):
+        assert len(getattr(fakes, name).posts) == len(clinic.issue.articles), name
+    outcomes = [run.outcome for run in RunLog(clinic.store.engine).runs("post")]
+    assert outcomes == ["posted", "interrupted"]
