@@ -87,8 +87,12 @@ class Api:
                 asked_wait = None
             else:
                 answer = Answer(response.status_code, response.headers, _json(response))
-                if answer.status < 400:
+                if answer.status < 300 and isinstance(answer.body, (dict, list)):
                     return answer
+                if answer.status < 400:  # a redirect, a web page: not the API we expect
+                    raise PostRefused(f"{self.label} answered {answer.status} at {url_shown(url)}"
+                                      " with something that is not its API's answer",
+                                      hint=f"check {self.label}'s address in the settings")
                 message = self.message_of(answer) or f"HTTP {answer.status}"
                 if not self.retryable(answer):
                     raise PostRefused(f"{self.label} refused it: {_line(message)}",
@@ -108,6 +112,12 @@ class Api:
                 return found
         raise PlatformUnavailable(f"{problem} (after {attempts} attempts)",
                                   hint="try again later: nothing is posted twice")
+
+
+def url_shown(url: str) -> str:
+    """The address without its query (a Graph API token may be in it)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
 def retry_after(headers: httpx.Headers) -> float | None:

@@ -298,3 +298,13 @@ def test_a_mastodon_token_that_cannot_read_resumes_by_the_idempotency_key(clinic
                            clock=wall_clock)
     assert outcome.status == "posted" and outcome.url == made["url"]
     assert len(fakes.mastodon.posts) == 1
+
+
+def test_an_address_that_is_not_the_api_is_a_refusal_that_says_so(tmp_path, fakes):
+    env = account_env(fakes, NEWSLETTER_MASTODON_URL=fakes.mastodon.url("/images"))
+    clinic = make_posting_clinic(tmp_path, fakes, env=env)
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue,
+                           clinic.issue.articles[0].id, "mastodon", clock=wall_clock)
+    assert outcome.status == "failed"
+    assert outcome.message.startswith("Mastodon answered 200 at http://127.0.0.1:")
+    assert outcome.message.endswith("with something that is not its API's answer")
