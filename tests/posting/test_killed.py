@@ -16,8 +16,8 @@ from newsletter.storage.posts import Posts
 from newsletter.storage.run_log import RunLog
 
 from ..helpers import clean_env
-from .fakes import FakeBluesky, FakeFacebook, FakeMastodon
-from .setup import Fakes, make_posting_clinic
+from ..platforms import FakeBluesky
+from ..posting_setup import make_posting_clinic
 
 RUN = ("import sys\nfrom newsletter.schedule.jobs import run_schedule\n"
        "print(run_schedule('post', sys.argv[1], sys.argv[2]))")
@@ -25,12 +25,6 @@ SCHEDULE = """# Posts the issue sent on Monday at 10:00.
 action = "post"
 cron = { day_of_week = "mon", hour = 10, minute = 0 }
 """
-
-
-@pytest.fixture
-def fakes():
-    with FakeMastodon() as mastodon, FakeBluesky() as bluesky, FakeFacebook() as facebook:
-        yield Fakes(mastodon, bluesky, facebook)
 
 
 def run_job(clinic) -> subprocess.Popen:

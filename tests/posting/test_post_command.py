@@ -3,17 +3,8 @@ when it cannot."""
 
 from __future__ import annotations
 
-import pytest
-
 from ..helpers import run_cli
-from .fakes import FakeBluesky, FakeFacebook, FakeMastodon
-from .setup import Fakes, account_env, make_posting_clinic
-
-
-@pytest.fixture
-def fakes():
-    with FakeMastodon() as mastodon, FakeBluesky() as bluesky, FakeFacebook() as facebook:
-        yield Fakes(mastodon, bluesky, facebook)
+from ..posting_setup import account_env, make_posting_clinic
 
 
 def test_post_prints_each_post_and_a_second_run_posts_nothing(tmp_path, fakes):

@@ -3,21 +3,12 @@ last), never an issue not sent yet, and says in one line when it cannot."""
 
 from __future__ import annotations
 
-import pytest
-
 from newsletter.schedule.jobs import run_schedule
 from newsletter.storage.run_log import RunLog
 
-from .fakes import FakeBluesky, FakeFacebook, FakeMastodon
-from .setup import Fakes, account_env, make_posting_clinic
+from ..posting_setup import account_env, make_posting_clinic
 
 SCHEDULE = 'action = "post"\ncron = { day_of_week = "mon", hour = 10, minute = 0 }\n'
-
-
-@pytest.fixture
-def fakes():
-    with FakeMastodon() as mastodon, FakeBluesky() as bluesky, FakeFacebook() as facebook:
-        yield Fakes(mastodon, bluesky, facebook)
 
 
 def schedule_in(folder, monkeypatch, env):

@@ -13,8 +13,8 @@ from newsletter.posting.post import PostChanged, post_article, post_issue, snipp
     text_hash
 from newsletter.storage.posts import Posts
 
-from .fakes import FakeBluesky, FakeFacebook, FakeMastodon
-from .setup import ALT, Fakes, Waits, account_env, make_posting_clinic
+from ..platforms import FakeBluesky, FakeFacebook, FakeMastodon
+from ..posting_setup import ALT, Fakes, Waits, account_env, make_posting_clinic
 
 PATHS = {"mastodon": "/api/v1/statuses", "bluesky": "/xrpc/com.atproto.repo.createRecord",
          "facebook": f"/{FakeFacebook.PAGE}/feed"}
@@ -22,12 +22,6 @@ PATHS = {"mastodon": "/api/v1/statuses", "bluesky": "/xrpc/com.atproto.repo.crea
 
 def wall_clock() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@pytest.fixture
-def fakes():
-    with FakeMastodon() as mastodon, FakeBluesky() as bluesky, FakeFacebook() as facebook:
-        yield Fakes(mastodon, bluesky, facebook)
 
 
 @pytest.fixture

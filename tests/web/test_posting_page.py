@@ -7,22 +7,14 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
-
 from newsletter.delivery.sending import send_next_issue
 from newsletter.mail.transport import transport_for
 from newsletter.posting.post import snippet_for
 from newsletter.storage.posts import Posts
 
-from ..posting.fakes import FakeBluesky, FakeFacebook, FakeMastodon
-from ..posting.setup import Fakes, account_env
-from ..web_setup import csrf_of, make_site
-
-
-@pytest.fixture
-def fakes():
-    with FakeMastodon() as mastodon, FakeBluesky() as bluesky, FakeFacebook() as facebook:
-        yield Fakes(mastodon, bluesky, facebook)
+from ..platforms import FakeFacebook
+from ..posting_setup import account_env
+from ..web_setup import make_site
 
 
 def posting_site(folder, fakes, **override):

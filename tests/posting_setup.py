@@ -12,9 +12,9 @@ from newsletter.issue.build import build_next_issue
 from newsletter.storage.issues import StoredIssue
 from newsletter.storage.store import Store
 
-from ..helpers import item
-from ..sending_setup import ENV, make_clinic
-from .fakes import FakeBluesky, FakeFacebook, FakeMastodon
+from .helpers import item
+from .sending_setup import ENV, make_clinic
+from .platforms import FakeBluesky, FakeFacebook, FakeMastodon
 
 ALT = "A physical therapist guiding a patient's knee through a stretch"
 
