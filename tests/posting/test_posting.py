@@ -302,3 +302,16 @@ def test_an_address_that_is_not_the_api_is_a_refusal_that_says_so(tmp_path, fake
     assert outcome.status == "failed"
     assert outcome.message.startswith("Mastodon answered 200 at http://127.0.0.1:")
     assert outcome.message.endswith("with something that is not its API's answer")
+
+
+def test_the_wait_a_platform_asks_for_is_read_from_its_headers():
+    import httpx
+
+    from newsletter.posting.http import retry_after
+
+    assert retry_after(httpx.Headers({"Retry-After": "120"})) == 120.0
+    assert retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
+    assert retry_after(httpx.Headers({"Retry-After": "soon"})) is None
+    assert retry_after(httpx.Headers({"RateLimit-Reset": "1445412480"})) == 0.0  # Bluesky
+    assert retry_after(httpx.Headers({"X-RateLimit-Reset": "2015-10-21T07:28:00.000Z"})) == 0.0
+    assert retry_after(httpx.Headers({})) is None
