@@ -82,8 +82,10 @@ class Bluesky:
         try:
             answer = self.api.call("GET", "/xrpc/com.atproto.repo.getRecord", headers=self.auth,
                                    params={"repo": self.did, "collection": POST, "rkey": key})
-        except PostRefused:
-            return None  # RecordNotFound: this key made nothing
+        except PostRefused as error:
+            if error.error_name == "RecordNotFound":
+                return None  # this key made nothing
+            raise
         return self._posted(answer.body["uri"])
 
     def publish(self, snippet: Snippet, article: Article, key: str,

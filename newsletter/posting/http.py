@@ -31,6 +31,16 @@ class PostRefused(PostingError):
     """The platform said no, and asking again will not change that (a bad token, a text it
     will not take); the message is the platform's own."""
 
+    def __init__(self, message: str, hint: str = "", answer: Answer | None = None):
+        super().__init__(message, hint)
+        self.answer = answer
+
+    @property
+    def error_name(self) -> str:
+        """The platform's name for the error (XRPC's "error"), if its answer has one."""
+        body = self.answer.body if self.answer is not None else None
+        return str(body.get("error", "")) if isinstance(body, dict) else ""
+
 
 class PlatformUnavailable(PostingError):
     """No sure answer from the platform (rate limited, down, unreachable): the post may or
@@ -96,7 +106,8 @@ class Api:
                 message = self.message_of(answer) or f"HTTP {answer.status}"
                 if not self.retryable(answer):
                     raise PostRefused(f"{self.label} refused it: {_line(message)}",
-                                      hint=f"HTTP {answer.status} from {self.label}")
+                                      hint=f"HTTP {answer.status} from {self.label}",
+                                      answer=answer)
                 problem = f"{self.label} answered {answer.status}: {_line(message)}"
                 unsure = answer.status >= 500
                 asked_wait = retry_after(answer.headers)

@@ -66,13 +66,14 @@ def post_issue(settings: Settings, store: Store, issue: StoredIssue, *,
                sleep: Callable[[float], None] | None = None) -> list[Outcome]:
     """Every article of `issue` on every network the clinic can post to (or `platforms`)."""
     outcomes = []
-    with _posting_lock(store, clock):
+    with _posting_lock(store, clock) as lock:
         for name in platforms if platforms is not None else postable(settings):
             network = client(settings, name, sleep=sleep)
             try:
                 for article in issue.articles:
                     outcomes.append(_post_once(settings, store, issue, article.id, network,
                                                clock=clock))
+                    lock.heartbeat()  # a long run of waits is not a dead one
             finally:
                 network.close()
     return outcomes
