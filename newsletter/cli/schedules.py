@@ -85,8 +85,9 @@ def scheduler(settings: Settings):
 
     Every run does what `python send.py` does, with the schedule's audience, approval
     rule and article cap. A run more than scheduler.misfire_grace_seconds late is not sent:
-    the issue is held for staff. Only one scheduler may run per database; a second one
-    refuses to start. After editing the schedules, send it SIGHUP (`systemctl reload
+    the issue is held for staff. One scheduler runs per database; a second one (here or on
+    another host) waits as its standby and takes over within a minute of the first
+    stopping or dying. After editing the schedules, send it SIGHUP (`systemctl reload
     newsletter-scheduler`) to apply them; a bad edit is logged and changes nothing.
 
     \b

@@ -2,8 +2,8 @@
 platform is asked (status "posting", with the key that finds the post again) and completed
 with the platform's post id and address after it answers.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-02
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import newsletter.storage.db
 
-revision = '0004'
-down_revision = '0003'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
