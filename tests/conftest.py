@@ -5,6 +5,8 @@ import os
 import pytest
 
 from .httpserver import FeedServer
+from .platforms import FakeBluesky, FakeFacebook, FakeMastodon
+from .posting_setup import Fakes
 from .smtpserver import SmtpServer
 from .web_setup import make_site
 
@@ -22,6 +24,13 @@ def feed_server():
     """A fresh HTTP server on 127.0.0.1 and an ephemeral port; see tests/httpserver.py."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture
+def fakes():
+    """Fake Mastodon, Bluesky and Facebook servers on 127.0.0.1; see tests/platforms.py."""
+    with FakeMastodon() as mastodon, FakeBluesky() as bluesky, FakeFacebook() as facebook:
+        yield Fakes(mastodon, bluesky, facebook)
 
 
 @pytest.fixture

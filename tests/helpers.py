@@ -63,7 +63,8 @@ def rendered(articles: tuple[Article, ...], settings: Settings | None = None,
 
 
 def rss(items: list[dict], *, link: str = "https://clinic.example/blog/") -> bytes:
-    """A small RSS 2.0 feed. Each item: guid, title, date (RFC 822 text) and optional summary."""
+    """A small RSS 2.0 feed. Each item: guid, title, date (RFC 822 text) and optional summary
+    and categories."""
     from xml.sax.saxutils import escape as xml_escape
 
     entries = "".join(
@@ -72,7 +73,8 @@ def rss(items: list[dict], *, link: str = "https://clinic.example/blog/") -> byt
         f"<link>{link}{item['guid']}</link>"
         f"<guid isPermaLink=\"false\">{item['guid']}</guid>"
         f"<pubDate>{item['date']}</pubDate>"
-        f"<description>{xml_escape(item.get('summary', 'A short teaser about ' + item['title'] + '.'))}</description>"
+        + "".join(f"<category>{xml_escape(c)}</category>" for c in item.get("categories", ()))
+        + f"<description>{xml_escape(item.get('summary', 'A short teaser about ' + item['title'] + '.'))}</description>"
         "</item>"
         for item in items)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'

@@ -25,17 +25,18 @@ BELOW = {
     "audience": {"common", "storage", "issue"},
     "mail": {"common", "storage", "issue", "audience"},
     "delivery": {"common", "feed", "social", "storage", "issue", "audience", "mail"},
+    "posting": {"common", "social", "storage"},
     "schedule": {"common", "feed", "social", "storage", "issue", "audience", "mail",
-                 "delivery"},
+                 "delivery", "posting"},
     "web": {"common", "feed", "social", "storage", "issue", "audience", "mail", "delivery",
-            "schedule"},
+            "posting", "schedule"},
     "cli": {"common", "feed", "social", "storage", "issue", "audience", "mail", "delivery",
-            "schedule", "web"},
+            "posting", "schedule", "web"},
 }
 """Each room and the rooms it may import."""
 EDGES = {
     "sqlalchemy": ("storage/", "audience/subscribers.py"),
-    "httpx": ("feed/fetch.py",),
+    "httpx": ("feed/fetch.py", "posting/"),
     "smtplib": ("mail/transport.py",),
     "flask": ("web/",),
     "werkzeug": ("web/",),
@@ -91,9 +92,9 @@ MODULES = modules()
 GRAPH = {name: imports_of(name, path) for name, path in MODULES.items()}
 
 
-def test_the_package_lists_at_most_a_dozen_entries_each_a_room_or_its_init():
+def test_the_package_lists_at_most_thirteen_entries_each_a_room_or_its_init():
     entries = sorted(p.name for p in PACKAGE.iterdir() if p.name != "__pycache__")
-    assert len(entries) <= 12, entries
+    assert len(entries) <= 13, entries
     assert set(entries) - {"__init__.py"} == set(BELOW)
 
 

@@ -52,10 +52,11 @@ class Site:
 
 def make_site(folder: Path, *, password: str = "", smtp_port: int | None = None,
               items: list[dict] | None = None, flood: int = 8, exposed: bool = False,
-              transport: Transport | None = None, extra: str = "") -> Site:
+              transport: Transport | None = None, extra: str = "",
+              env: dict[str, str] | None = None) -> Site:
     config = make_clinic(folder, port=smtp_port, items=items, flood=flood,
                          extra=f'[clinic]\npublic_base_url = "{BASE_URL}"\n{extra}')
-    env = {**ENV, "NEWSLETTER_STAFF_PASSWORD": password} if password else ENV
+    env = {**ENV, **(env or {}), **({"NEWSLETTER_STAFF_PASSWORD": password} if password else {})}
     settings = load_settings(config, env=env)
     store = Store.open(settings.database_url)
     clock = Clock()

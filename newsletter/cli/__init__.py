@@ -5,7 +5,7 @@ The top room: may import any other; nothing imports it. Reads the clock (utc_now
 passes it down.
 """
 
-from . import approval, bounces, build, feed, schedules, send, serve, social, subscribers  # noqa: F401
+from . import approval, bounces, build, feed, post, schedules, send, serve, social, subscribers  # noqa: F401
 from .base import main
 
 __all__ = ["main"]

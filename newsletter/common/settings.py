@@ -136,12 +136,35 @@ class AnalyticsSettings:
 
 
 @dataclass(frozen=True)
+class PostingSettings:
+    """Where the networks' APIs are (tests point them at loopback); the accounts and their
+    credentials come from the environment only (see `Secrets`)."""
+
+    bluesky_pds_url: str = "https://bsky.social"
+    facebook_graph_url: str = "https://graph.facebook.com/v21.0"
+    timeout_seconds: float = 20.0
+    retries: int = 3
+    """A 429 or 5xx answer is asked again at most this many times."""
+    retry_wait_seconds: float = 2.0
+    """The first wait when the platform does not say (Retry-After), doubling each time."""
+    max_wait_seconds: float = 120.0
+    """A platform asking to wait longer than this is not waited for: try again later."""
+
+
+@dataclass(frozen=True)
 class Secrets:
     """From the environment only, never from a file in the repository."""
 
     secret_key: str = field(default="", repr=False)
     smtp_password: str = field(default="", repr=False)
     staff_password: str = field(default="", repr=False)
+    mastodon_url: str = ""
+    """The Mastodon instance the clinic's account is on, e.g. https://mastodon.social."""
+    mastodon_token: str = field(default="", repr=False)
+    bluesky_handle: str = ""
+    bluesky_app_password: str = field(default="", repr=False)
+    facebook_page_id: str = ""
+    facebook_page_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -158,7 +181,13 @@ class SchedulerSettings:
 
 SECRET_VARIABLES = {"secret_key": "NEWSLETTER_SECRET_KEY",
                     "smtp_password": "NEWSLETTER_SMTP_PASSWORD",
-                    "staff_password": "NEWSLETTER_STAFF_PASSWORD"}
+                    "staff_password": "NEWSLETTER_STAFF_PASSWORD",
+                    "mastodon_url": "NEWSLETTER_MASTODON_URL",
+                    "mastodon_token": "NEWSLETTER_MASTODON_TOKEN",
+                    "bluesky_handle": "NEWSLETTER_BLUESKY_HANDLE",
+                    "bluesky_app_password": "NEWSLETTER_BLUESKY_APP_PASSWORD",
+                    "facebook_page_id": "NEWSLETTER_FACEBOOK_PAGE_ID",
+                    "facebook_page_token": "NEWSLETTER_FACEBOOK_PAGE_TOKEN"}
 
 
 @dataclass(frozen=True)
@@ -173,6 +202,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    posting: PostingSettings = field(default_factory=PostingSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = field(default_factory=Path.cwd)
     """Relative paths in the file (feed, database, outbox) are relative to this folder."""
@@ -324,6 +354,13 @@ def _between(least, most, value) -> Phrase:
                   most=most, value=value)
 
 
+def _api_url(url: str) -> bool:
+    """https, or plain http to this machine only: a token must not cross a network bare."""
+    found = re.match(r"^(https?)://(\[[^\]]+\]|[^\s/:]+)", url)
+    return bool(found) and (found.group(1) == "https" or
+                            found.group(2) in ("127.0.0.1", "localhost", "[::1]"))
+
+
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _HOST_NAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -415,6 +452,17 @@ def _validated(settings: Settings) -> Settings:
     if scheduler.staff_alert_address and not _ADDRESS.match(scheduler.staff_alert_address):
         fail("scheduler.staff_alert_address", Phrase("is not an email address: %(value)r",
              value=scheduler.staff_alert_address))
+    posting = settings.posting
+    for key, value in (("posting.bluesky_pds_url", posting.bluesky_pds_url),
+                       ("posting.facebook_graph_url", posting.facebook_graph_url),
+                       (SECRET_VARIABLES["mastodon_url"], settings.secrets.mastodon_url)):
+        if value and not _api_url(value):
+            fail(key, Phrase("must be an https URL (http only on this machine), not %(value)r",
+                             value=value))
+    for key, least, most in (("timeout_seconds", 0.1, 600), ("retries", 0, 10),
+                             ("retry_wait_seconds", 0, 600), ("max_wait_seconds", 0, 3600)):
+        if not least <= getattr(posting, key) <= most:
+            fail(f"posting.{key}", _between(least, most, getattr(posting, key)))
     if not scheduler.schedules.strip():
         fail("scheduler.schedules", Phrase("must name a folder (the default is \"schedules\")"))
     return settings

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -32,6 +33,8 @@ from ..feed.evergreen import choose_evergreen, load_evergreen
 from ..feed.health import Notice
 from ..issue.build import build_next_issue
 from ..mail.transport import Transport, transport_for
+from ..posting.accounts import postable
+from ..posting.post import post_issue
 from ..social.files import snippet_files
 from ..social.snippets import compose_all
 from ..storage.lock import LockHeld
@@ -244,6 +247,8 @@ def _attempt(settings: Settings, store: Store, transport: Transport,
     try:
         if schedule.action == "social":
             return _export_social(settings, store, schedule)
+        if schedule.action == "post":
+            return _post(settings, store)
         return _send(settings, store, transport, schedule)
     except IssueHeld as error:
         return _held(settings, store, transport, schedule, error)
@@ -295,6 +300,25 @@ def _export_social(settings: Settings, store: Store, schedule: Schedule) -> Resu
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
     return Result("exported", issue.slug, f"{len(snippets)} snippets in {folder}")
+
+
+def _post(settings: Settings, store: Store) -> Result:
+    """The articles of the issue that went out last (or is going out) on every network
+    with an account set up, each once: what patients got by email, and nothing staff did
+    not let out."""
+    issue = store.issues.being_sent_or_last_sent()
+    if issue is None:
+        return Result("nothing new", note="no issue has been sent yet")
+    if not postable(settings):
+        return Result("failed", issue.slug, "no network has an account set up: set "
+                      "NEWSLETTER_MASTODON_URL and NEWSLETTER_MASTODON_TOKEN (or Bluesky's, "
+                      "Facebook's) in the environment")
+    outcomes = post_issue(settings, store, issue, clock=utc_now)
+    counts = Counter(outcome.status for outcome in outcomes)
+    problems = list(dict.fromkeys(f"{o.platform}: {o.message}" for o in outcomes if not o.ok))
+    note = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
+    return Result("posted" if not problems else "failed", issue.slug,
+                  note + "".join(f"; {problem}" for problem in problems))
 
 
 def _settings_for(settings: Settings, schedule: Schedule) -> Settings:

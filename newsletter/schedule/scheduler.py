@@ -169,9 +169,13 @@ def _sync_jobs(scheduler: BlockingScheduler, jobstore: SQLAlchemyJobStore,
 
 def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
                         schedules: list[Schedule], args: list[str]) -> None:
-    """A scheduler killed mid-send left its run "running": that send resumes now, not at
-    the next slot a week later (the ledger makes sure nobody gets it twice)."""
+    """A scheduler killed mid-send (or mid-post) left its run "running": that run resumes
+    now, not at the next slot a week later (the ledgers make sure nothing goes twice)."""
     keys = RunLog(store.engine).interrupted(now=utc_now())
+    for key in (k for k in keys if k in {s.key for s in schedules if s.action == "post"}):
+        log.warning("%s: posting was interrupted (its process died); resuming it (the posts "
+                    "ledger finds what went out)", key)
+        _run_now(scheduler, key, args)
     issue = store.issues.open()
     if not keys or issue is None or issue.status != "sending":
         return
@@ -183,6 +187,10 @@ def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
         return
     log.warning("%s: the send of issue %s was interrupted (its process died); resuming it",
                 key, issue.slug)
+    _run_now(scheduler, key, args)
+
+
+def _run_now(scheduler: BlockingScheduler, key: str, args: list[str]) -> None:
     scheduler.add_job(JOB_FUNCTION, DateTrigger(run_date=utc_now()), args=[key, *args],
                       id=f"resume:{key}", name=f"resume {key}", jobstore="once",
                       replace_existing=True)

@@ -31,7 +31,7 @@ from ..feed.evergreen import EvergreenError, load_evergreen
 CRON_FIELDS = ("month", "day", "day_of_week", "hour", "minute", "second")
 """`second` (default 0) is there for tests and demos that need a run a few seconds ahead."""
 REQUIRED_CRON_FIELDS = ("hour", "minute")
-ACTIONS = ("send", "social")
+ACTIONS = ("send", "social", "post")
 WHEN_NOTHING_NEW = ("skip", "evergreen")
 SEND_ONLY = ("audience", "requires_approval", "when_nothing_new", "evergreen_file",
              "articles_per_issue")
@@ -96,8 +96,9 @@ class Schedule:
         return CronTrigger(**dict(self.cron), timezone=self.zone)
 
     def summary(self) -> str:
-        what = (f"send to {self.audience}" if self.action == "send"
-                else f"export social snippets to {self.folder}/")
+        what = {"send": f"send to {self.audience}",
+                "social": f"export social snippets to {self.folder}/",
+                "post": "post the last issue sent to the networks set up"}[self.action]
         return f"{what}; {self.when} ({self.timezone})"
 
 
@@ -219,7 +220,7 @@ def parse_schedule(text: str, path: Path, *, default_timezone: str,
             check(lambda key=key: fail(key, "is missing", hint='e.g. action = "send" and cron '
                                        '= { day_of_week = "mon", hour = 9, minute = 0 }'))
     action = check(lambda: _action(table), "send")
-    for key in SEND_ONLY if action != "send" else SOCIAL_ONLY:
+    for key in {"send": SOCIAL_ONLY, "social": SEND_ONLY}.get(action, SEND_ONLY + SOCIAL_ONLY):
         if key in raw:
             check(lambda key=key: fail(key, f"does not apply to a {action} schedule"))
     name = one_line(check(lambda: table.get("name", str, path.stem), "")) or path.stem

@@ -149,7 +149,8 @@ schedule_runs = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
     # running, sent, incomplete, nothing new, held, busy, failed, error, missed,
-    # skipped (the previous run was still going), interrupted (its process died), exported
+    # skipped (the previous run was still going), interrupted (its process died), exported,
+    # posted
     Column("outcome", String(20), nullable=False),
     Column("slot", UTCDateTime()),  # the slot a run was for (None: run by hand)
     # the slot on the schedule's wall clock, e.g. 2026-11-01T01:30: one run per local slot,
@@ -191,6 +192,24 @@ clicks = Table(
     Column("article", Integer, primary_key=True),  # the article's place in the issue, from 1
     Column("clicks", Integer, nullable=False, default=0),
 )
+
+posts = Table(
+    "posts", metadata,  # the social posting ledger: one row per article and platform
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(2000), nullable=False),
+    Column("platform", String(30), nullable=False),
+    Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
+    Column("text_hash", String(64), nullable=False),  # sha256 of the text that goes out
+    Column("key", String(100), nullable=False),  # Idempotency-Key or record key, kept to resume
+    Column("status", String(20), nullable=False),  # posting, posted, failed
+    Column("post_id", String(300)),
+    Column("url", String(2000)),
+    Column("error", Text),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("posted_at", UTCDateTime()),
+)
+Index("posts_once", posts.c.article_id, posts.c.platform, unique=True)
+Index("posts_by_issue", posts.c.issue_id)
 
 
 def record(cls: type[T], row) -> T | None:
@@ -238,7 +257,7 @@ def _shown(url: str) -> str:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""

@@ -100,6 +100,10 @@ class Issues:
     def last_sent(self) -> StoredIssue | None:
         return next(iter(self.sent(limit=1)), None)
 
+    def being_sent_or_last_sent(self) -> StoredIssue | None:
+        """The issue going out now, else the last one that went out."""
+        return self._where(_T.c.status == "sending") or self.last_sent()
+
     def being_sent(self, conn) -> StoredIssue | None:
         """Read inside a transaction that has already written, so that (on SQLite, whose
         first write locks the database) no send can begin between this and the commit."""

@@ -27,9 +27,11 @@ from ..issue.render import GMAIL_CLIP_BYTES
 from ..mail.transport import describe
 from ..social.counting import PLATFORMS
 from ..storage.clicks import issue_clicks
+from ..storage.posts import Posts
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
 from .context import _, _said, context
+from .posts import post_from_form, posting_context
 from .security import EMAIL_POLICY
 from .send_now import SendProgress
 
@@ -60,9 +62,8 @@ def preview():
     frames = [(name, width, colors) for colors in SCHEMES if scheme in ("both", colors)
               for name, width in FRAMES.items() if layout in ("both", name)]
     transport = ctx.new_transport()
-    return render_template("staff/preview.html", preview=preview_of(issue, ctx.settings,
-                                                                     secret=ctx.secret,
-                                                                     extra_warnings=problems),
+    shown = preview_of(issue, ctx.settings, secret=ctx.secret, extra_warnings=problems)
+    return render_template("staff/preview.html", preview=shown,
                            audience=audience_of(ctx.settings, ctx.store, issue.id,
                                                 now=ctx.clock()),
                            via=_said(describe(transport)),
@@ -72,7 +73,8 @@ def preview():
                            ask_name=not g.staff_name, staff_name=g.staff_name,
                            sample_name=SAMPLE_READER.name,
                            seen=approval.fingerprint(issue),
-                           labels={name: p.label for name, p in PLATFORMS.items()})
+                           labels={name: p.label for name, p in PLATFORMS.items()},
+                           **posting_context(issue, shown.snippets))
 
 
 @blueprint.get(f"/preview/<int(max={MAX_ID}):issue_id>/email.html")
@@ -113,6 +115,12 @@ def test_send() -> str:
     slug = send_test(ctx.settings, ctx.store, transport, address, now=ctx.clock())
     return _("Sent a test copy of issue %(slug)s to %(address)s via the %(transport)s.",
              slug=slug, address=address, transport=_said(describe(transport)))
+
+
+@blueprint.post("/post")
+@action
+def post_snippet() -> str:
+    return post_from_form()
 
 
 @blueprint.post("/wording")
@@ -273,7 +281,9 @@ def sends():
     issues = issue_stats(ctx.store.engine)
     return render_template("staff/sends.html", runs=ctx.store.recent_send_runs(),
                            issues=issues, current=ctx.sends.current,
-                           clicked=issue_clicks(ctx.store.engine, [i.issue_id for i in issues]))
+                           clicked=issue_clicks(ctx.store.engine, [i.issue_id for i in issues]),
+                           posts=Posts(ctx.store.engine).of_issues([i.issue_id for i in issues]),
+                           labels={name: p.label for name, p in PLATFORMS.items()})
 
 
 @blueprint.get("/archive")

@@ -129,3 +129,17 @@ def test_a_key_file_others_can_read_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="can be read by others") as refused:
         load_settings(path, env={}).require_secret_key()
     assert refused.value.hint.startswith("chmod 600 ")
+
+
+def test_a_networks_address_must_be_https_unless_it_is_this_machine(tmp_path):
+    path = write(tmp_path, '[posting]\nbluesky_pds_url = "http://pds.example"\n')
+    with pytest.raises(ConfigError, match=r"posting.bluesky_pds_url must be an https URL "
+                                          r"\(http only on this machine\)"):
+        load_settings(path, env={})
+    with pytest.raises(ConfigError, match="NEWSLETTER_MASTODON_URL must be an https URL"):
+        load_settings(cwd=tmp_path / "none", env={"NEWSLETTER_MASTODON_URL": "mastodon.social"})
+    local = write(tmp_path, '[posting]\nbluesky_pds_url = "http://127.0.0.1:2583"\n')
+    settings = load_settings(local, env={"NEWSLETTER_MASTODON_URL": "https://mastodon.social",
+                                         "NEWSLETTER_MASTODON_TOKEN": "t0ken"})
+    assert settings.posting.bluesky_pds_url == "http://127.0.0.1:2583"
+    assert "t0ken" not in repr(settings)

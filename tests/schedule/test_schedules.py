@@ -74,13 +74,15 @@ def test_defaults_and_every_field():
     social = parse('action = "social"\ncron = { day_of_week = "sun", hour = 18, minute = 0 }\n'
                    'folder = "out/social"\n')
     assert social.folder == "out/social" and "export social snippets" in social.summary()
+    post = parse('action = "post"\ncron = { day_of_week = "mon", hour = 10, minute = 0 }\n')
+    assert post.action == "post" and "post the last issue sent" in post.summary()
 
 
 @pytest.mark.parametrize("text, words", [
     ('action = "send"\n', ["cron", "is missing"]),
     ('cron = { hour = 9, minute = 0 }\n', ["action", "is missing"]),
     (WEEKLY + 'colour = "blue"\n', ["colour", "is not a known key"]),
-    ('action = "mail"\ncron = { hour = 9, minute = 0 }\n', ["action", "send, social", "'mail'"]),
+    ('action = "mail"\ncron = { hour = 9, minute = 0 }\n', ["action", "send, social, post", "'mail'"]),
     ('action = "send"\ncron = "0 9 * * mon"\n', ["cron", "not a crontab string"]),
     ('action = "send"\ncron = { hour = 9 }\n', ["cron.minute", "is missing"]),
     ('action = "send"\ncron = { hour = 25, minute = 0 }\n', ["cron.hour", "25"]),
@@ -102,6 +104,10 @@ def test_defaults_and_every_field():
     (WEEKLY + 'folder = "x"\n', ["folder", "does not apply to a send schedule"]),
     ('action = "social"\ncron = { hour = 9, minute = 0 }\naudience = "everyone"\n',
      ["audience", "does not apply to a social schedule"]),
+    ('action = "post"\ncron = { hour = 9, minute = 0 }\nfolder = "social"\n',
+     ["folder", "does not apply to a post schedule"]),
+    ('action = "post"\ncron = { hour = 9, minute = 0 }\nrequires_approval = true\n',
+     ["requires_approval", "does not apply to a post schedule"]),
     ('action = "send"\ncron = { hour = 9, minute = 0 \n', ["not valid TOML"]),
 ])
 def test_a_mistake_names_the_file_and_the_key(text, words):
