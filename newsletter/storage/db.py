@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
-                         MetaData, String, Table, Text, TypeDecorator, create_engine, event, insert,
-                         inspect, select)
+                         MetaData, String, Table, Text, TypeDecorator, create_engine, event, func,
+                         insert, inspect, select)
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..common.errors import StoreError
@@ -185,21 +186,36 @@ def record(cls: type[T], row) -> T | None:
 def connect(url: str) -> Engine:
     """An engine on a database with the newest schema. SQLite gets WAL and a busy timeout
     so a reader never blocks the sender and two processes wait for each other instead of
-    failing."""
+    failing. Messages name the database without its password."""
     try:
         engine = create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ValueError, ImportError) as error:
-        raise StoreError(f"cannot use the database {url!r}: {error}",
+    except ImportError as error:
+        raise StoreError(f"cannot use the database {_shown(url)}: its driver is not "
+                         f"installed ({error.name})",
+                         hint="for PostgreSQL: pip install 'clinic-newsletter[postgres]'"
+                         ) from None
+    except (SQLAlchemyError, ValueError) as error:
+        raise StoreError(f"cannot use the database {_shown(url)}: {error}",
                          hint="set store.database_url, e.g. sqlite:///newsletter.db") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         upgrade(engine)
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open the database {url!r}: {error.__class__.__name__}: "
+        raise StoreError(f"cannot open the database {_shown(url)}: {error.__class__.__name__}: "
                          f"{str(error.orig if hasattr(error, 'orig') else error)[:200]}",
-                         hint="check that the folder exists and is writable") from None
+                         hint="check that the folder exists and is writable"
+                         if engine.dialect.name == "sqlite" else
+                         "check that the server runs and the URL's user, password and "
+                         "database are right") from None
     return engine
+
+
+def _shown(url: str) -> str:
+    try:
+        return repr(make_url(url).render_as_string(hide_password=True))
+    except (SQLAlchemyError, ValueError):
+        return "(an unreadable URL)"
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -207,6 +223,7 @@ SCHEMA_REVISION = "0003"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""
+UPGRADE_LOCK_KEY = 0x6E6C7472  # "nltr": PostgreSQL's advisory lock around an upgrade
 
 
 _version_table = Table("alembic_version", MetaData(),
@@ -219,15 +236,18 @@ def upgrade(engine: Engine) -> None:
     and is stamped with the newest revision (Alembic's advice for a fresh database); an
     older one gets the migrations it lacks, and one made before migrations existed is first
     stamped with the first revision. A database already there costs two small queries, and
-    Alembic is imported only to migrate (it adds a tenth of a second and 11 MB to a process). On
-    SQLite this holds the write lock (BEGIN IMMEDIATE), so processes opening a new file at
-    once take turns instead of all creating the tables."""
+    Alembic is imported only to migrate (it adds a tenth of a second and 11 MB to a process).
+    Processes opening a new database at once take turns instead of all creating the tables:
+    on SQLite this holds the write lock (BEGIN IMMEDIATE), on PostgreSQL an advisory lock
+    for the transaction (DDL there waits on no table lock that would keep them apart)."""
     with engine.connect() as conn:
         if _revision(conn) == SCHEMA_REVISION:
             return
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(UPGRADE_LOCK_KEY)))
         current = _revision(conn)
         if current == SCHEMA_REVISION:
             return  # another process got there first
