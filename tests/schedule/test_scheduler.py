@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select, update
@@ -24,6 +25,8 @@ from newsletter.storage.run_log import RunLog
 from ..helpers import NEWSLETTER, clean_env, wait_until
 from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from ..smtpserver import SmtpServer
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 CHICAGO = ZoneInfo("America/Chicago")
 STAFF = "frontdesk@clinic.example"

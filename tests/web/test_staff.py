@@ -17,6 +17,8 @@ from newsletter.storage import db
 from ..helpers import item, rss
 from ..web_setup import add_person, csrf_of, form_token, make_site
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 
 def post(site, path, **data):
     token = form_token(site.client, "/staff/")
