@@ -109,6 +109,17 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    """Send workers (`newsletter send --worker`) sharing one issue's list, on PostgreSQL."""
+
+    claim_batch: int = 100
+    """Subscribers a sender claims at a time: fewer claims to make, against an even share."""
+    claim_lapse_seconds: float = 120.0
+    """A sender silent this long is taken for dead and its claims are taken over by another
+    (a message held up longer than this, retries included, may then go out twice)."""
+
+
+@dataclass(frozen=True)
 class WebSettings:
     trusted_proxies: int = 0
     """How many reverse proxies in front of `newsletter serve` add X-Forwarded-For (1 behind
@@ -151,6 +162,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = field(default_factory=Path.cwd)
@@ -332,6 +344,11 @@ def _validated(settings: Settings) -> Settings:
         value = getattr(settings.issue, key)
         if not least <= value <= most:
             fail(f"issue.{key}", f"must be between {least} and {most}, not {value}")
+    if not 1 <= settings.workers.claim_batch <= 10000:
+        fail("workers.claim_batch", f"must be between 1 and 10000, not "
+                                    f"{settings.workers.claim_batch}")
+    if not settings.workers.claim_lapse_seconds > 0:
+        fail("workers.claim_lapse_seconds", "must be more than 0 seconds")
     if not 1 <= settings.feed.max_pages <= 200:
         fail("feed.max_pages", f"must be between 1 and 200, not {settings.feed.max_pages}")
     if not 0 < settings.feed.timeout_seconds <= 300:

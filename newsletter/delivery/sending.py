@@ -10,10 +10,11 @@ and its articles remembered. A crash anywhere leaves a state the next run simply
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+import time
 
 from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
@@ -25,6 +26,7 @@ from ..issue.build import Evergreen, build_next_issue
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
+from ..storage.claims import Claims, release_claims_of, worker_name
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
 from ..storage.issues import StoredIssue
@@ -57,6 +59,13 @@ def message_key(slug: str, email: str) -> str:
 
 class SendPaused(NewsletterError):
     """Too many failures in a row, or the server went away: stop before burning the list."""
+
+
+class NothingToJoin(NewsletterError):
+    def __init__(self):
+        super().__init__("no send is under way to join",
+                         hint="start workers once `newsletter send` (or a schedule) has begun "
+                              "sending the issue; `newsletter send` alone sends to everyone")
 
 
 @dataclass
@@ -95,6 +104,9 @@ class SendOptions:
     evergreen: Evergreen | None = None
     """What to send when nothing is new (see `build_next_issue`)."""
     progress: Progress | None = None
+    join: bool = False
+    """A worker: serve a share of the send another process began (and holds the send lock
+    of), beside it, instead of refusing; see storage/claims.py."""
 
 
 def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
@@ -112,13 +124,19 @@ class IssueSend:
     transport: Transport
     clock: Clock
     options: SendOptions
+    wait: Callable[[float], object] = time.sleep
+    """How a sender waits for the others to finish their claims."""
 
     def run(self) -> SendReport:
         secret = self.settings.require_secret_key()
         if not getattr(self.transport, "delivers", True):
             return self._rehearse(secret)
+        if self.options.join:
+            return _raised_if_paused(self._join(secret))
         store, clock, tag = self.store, self.clock, self.options.tag
         with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
+            if lock.replaced:  # its holder is gone: so is its share of the list
+                release_claims_of(store.engine, lock.replaced)
             for _ in range(FREEZE_ATTEMPTS):
                 outcome = build_next_issue(self.settings, store, now=clock(),
                                            evergreen=self.options.evergreen)
@@ -138,11 +156,21 @@ class IssueSend:
             else:
                 raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send "
                                       "began", hint="run the send again")
-        if report.outcome == "paused":
-            raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
-                             f"{report.note}", hint="fix the cause, then run `newsletter send` "
-                                                    "again: it resumes where it stopped")
-        return report
+        return _raised_if_paused(report)
+
+    def _join(self, secret: str) -> SendReport:
+        """A worker's share of the issue being sent: no lock, no build, no freeze (the
+        process that holds the send lock did those); claims keep the senders apart."""
+        store = self.store
+        issue = store.issues.open()
+        if issue is None or issue.status != "sending":
+            raise NothingToJoin()
+        outcome = build_next_issue(self.settings, store, now=self.clock())  # as it was frozen
+        if outcome.issue is None or outcome.issue.id != issue.id:
+            raise NothingToJoin()  # it was completed meanwhile
+        with Ledger(store.engine, issue.id) as ledger:
+            return self._send_frozen(issue, outcome.rendered, ledger, _Joined(),
+                                     ledger.count_remaining(tag=self.options.tag), secret)
 
     def _rehearse(self, secret: str) -> SendReport:
         """An outbox nobody sends from: every message the send would hand over is written,
@@ -190,12 +218,14 @@ class IssueSend:
         """Deliver a frozen issue to whoever the ledger has not served; complete it when
         nobody is left."""
         store, clock = self.store, self.clock
-        run_id = store.start_send_run(issue.id, now=clock())
+        joining = isinstance(lock, _Joined)
+        run_id = (store.join_send_run if joining else store.start_send_run)(issue.id, now=clock())
         report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
         started = clock()
         try:
-            self._deliver(rendered, ledger, lock, Tally(report, total, self.options.progress),
-                          secret)
+            with self._claims(issue.id, worker=lock.holder) as claims:
+                self._deliver(rendered, ledger, claims.recipients(), lock,
+                              Tally(report, total, self.options.progress), secret)
         except TransportUnavailable as error:
             report.outcome, report.note = "paused", str(error)
         finally:
@@ -214,7 +244,15 @@ class IssueSend:
         store.finish_send_run(run_id, report, now=clock())
         return report
 
-    def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
+    def _claims(self, issue_id: int, *, worker: str) -> Claims:
+        """This sender's share of the list, claimed a batch at a time."""
+        workers = self.settings.workers
+        return Claims(self.store.engine, issue_id, worker=worker, clock=self.clock,
+                      lapse=timedelta(seconds=workers.claim_lapse_seconds),
+                      batch=workers.claim_batch, wait=self.wait, tag=self.options.tag)
+
+    def _deliver(self, rendered: RenderedIssue, ledger: Ledger,
+                 recipients: Iterator[Recipient], lock: Lock, tally: Tally,
                  secret: str) -> None:
         """The hot loop. While the server digests one message, the next subscriber's status
         is checked and their message filled; the ledger row of each message is committed
@@ -222,7 +260,6 @@ class IssueSend:
         settings, clock, report = self.settings, self.clock, tally.report
         template = issue_message(rendered, settings, date=clock())
         sender = settings.sender.address
-        recipients = ledger.remaining(tag=self.options.tag)
         in_a_row = 0
         last_beat = clock()
 
@@ -269,6 +306,25 @@ class IssueSend:
             if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
                 lock.heartbeat()
                 last_beat = now
+
+
+class _Joined:
+    """The send lock as a worker has it: another process holds it (and keeps it alive); the
+    worker's claims carry their own heartbeat."""
+
+    def __init__(self):
+        self.holder = worker_name()
+
+    def heartbeat(self) -> bool:
+        return True
+
+
+def _raised_if_paused(report: SendReport) -> SendReport:
+    if report.outcome == "paused":
+        raise SendPaused(f"the send of {report.slug} paused after {report.sent} message(s): "
+                         f"{report.note}", hint="fix the cause, then run `newsletter send` "
+                                                "again: it resumes where it stopped")
+    return report
 
 
 @dataclass

@@ -4,13 +4,15 @@ killed at any moment (WAL, synchronous=NORMAL) and for connections that go stale
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
-                         MetaData, String, Table, Text, TypeDecorator, create_engine, event, func,
-                         insert, inspect, select)
+from sqlalchemy import (JSON, Column, Connection, DateTime, Engine, Float, ForeignKey, Index,
+                        Integer, MetaData, String, Table, Text, TypeDecorator, create_engine,
+                        event, func, insert, inspect, select)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -125,6 +127,15 @@ send_runs = Table(
     Column("note", Text),
 )
 
+send_claims = Table(
+    "send_claims", metadata,  # which sender serves whom while an issue is being sent
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("subscriber_id", Integer, primary_key=True),
+    Column("worker", String(300), nullable=False),  # pid@host and a random nonce
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
+)
+Index("send_claims_by_worker", send_claims.c.worker)
+
 locks = Table(
     "locks", metadata,
     Column("name", String(50), primary_key=True),
@@ -219,7 +230,7 @@ def _shown(url: str) -> str:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""
@@ -229,6 +240,17 @@ UPGRADE_LOCK_KEY = 0x6E6C7472  # "nltr": PostgreSQL's advisory lock around an up
 _version_table = Table("alembic_version", MetaData(),
                        Column("version_num", String(32), primary_key=True))
 """Alembic's record of the revision, as Alembic makes it."""
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that reads, then writes what it read: on SQLite it takes the write
+    lock at once (BEGIN IMMEDIATE), so two processes wait their turn instead of one failing
+    when both would upgrade their read to a write."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
 
 
 def upgrade(engine: Engine) -> None:

@@ -37,6 +37,8 @@ class Lock:
         self.busy_hint = busy_hint
         self.host = socket.gethostname()
         self.holder = f"{os.getpid()}@{self.host}#{secrets.token_hex(4)}"
+        self.replaced: str | None = None
+        """The holder whose stale lock this one took over, if it did."""
 
     def __enter__(self) -> Lock:
         self.acquire()
@@ -70,6 +72,7 @@ class Lock:
                 db.locks.c.name == self.name, db.locks.c.holder == current.holder).values(**row))
             if taken.rowcount != 1:
                 raise LockHeld(f"{self.purpose}: another process took the lock just now")
+            self.replaced = current.holder
 
     def heartbeat(self) -> bool:
         """A sign of life; False if the lock is no longer ours (it was taken over)."""

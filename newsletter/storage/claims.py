@@ -1,0 +1,165 @@
+"""Claims: which sender serves which subscribers of the issue being sent, so that several
+senders (`newsletter send` and any number of `newsletter send --worker`, on several hosts,
+on one PostgreSQL) share one list and nobody gets two copies.
+
+A sender claims a batch of subscribers that the ledger has not served and nobody has
+claimed, serves them, and claims the next batch. On PostgreSQL the batch is read with
+FOR NO KEY UPDATE SKIP LOCKED, so senders claiming at the same moment pass over each other's
+rows instead of waiting on them (and a delivery row may still be written for a row being
+claimed); SQLite takes its write lock instead, one claimer at a time. Each claim carries its
+sender's heartbeat: the claims of a sender silent for `lapse` (killed, its host gone) are
+taken over by whoever claims next, so nobody is lost and the only possible repeat is the
+message the dead sender had under way. A sender that finds nobody left to claim waits while
+other senders still hold claims, so the last one standing finishes a dead one's share.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+from sqlalchemy import Engine, and_, delete, exists, select, update
+
+from ..common.clock import Clock
+from ..common.model import Recipient
+from . import db
+
+HEARTBEAT_SECONDS = 10.0
+"""At most this long between two signs of life (a quarter of the lapse, if shorter)."""
+
+_C, _S, _D = db.send_claims, db.subscribers, db.deliveries
+
+
+def worker_name() -> str:
+    """This process, as its claims name it: which host and process, and a nonce so that a
+    reused pid is someone else."""
+    return f"{os.getpid()}@{socket.gethostname()}#{secrets.token_hex(4)}"
+
+
+class Claims:
+    """One sender's share of the send of `issue_id`. Use as a context manager: leaving
+    gives back whatever it claimed and did not serve, for the others to take at once."""
+
+    def __init__(self, engine: Engine, issue_id: int, *, worker: str, clock: Clock,
+                 lapse: timedelta, batch: int, wait: Callable[[float], object],
+                 tag: str | None = None):
+        self.engine, self.issue_id, self.worker, self.clock = engine, issue_id, worker, clock
+        self.lapse, self.batch, self.wait, self.tag = lapse, batch, wait, tag
+        self.every = min(HEARTBEAT_SECONDS, lapse.total_seconds() / 4)
+        self._beat_at = clock()
+        self._mine: set[int] = set()
+
+    def __enter__(self) -> Claims:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+    def recipients(self) -> Iterator[Recipient]:
+        """Everyone this sender is to serve, in id order within each batch, claimed a batch
+        at a time; it ends when nobody is left unserved and unclaimed and no other sender
+        holds a claim it has not served. Asked for the next one, it keeps the claims alive
+        and passes over any taken over while it was silent."""
+        after, idle = 0, True
+        while True:
+            batch, after = self._claim(after)
+            for recipient in batch:
+                self.keep_alive()
+                if recipient.id in self._mine:
+                    yield recipient
+            idle = idle and not batch
+            if after is not None:
+                continue
+            if idle:  # a whole pass over the list found nobody to claim
+                if not self._others_hold_claims():
+                    return
+                self.wait(self.every)
+                self.keep_alive()
+            after, idle = 0, True
+
+    def keep_alive(self) -> None:
+        """A heartbeat on this sender's claims, at most every `every` seconds; it learns
+        which are still its own."""
+        now = self.clock()
+        if (now - self._beat_at).total_seconds() < self.every:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(_C).where(self._own()).values(heartbeat_at=now))
+            self._mine = set(conn.execute(select(_C.c.subscriber_id).where(self._own()))
+                             .scalars())
+        self._beat_at = now
+
+    def release(self) -> None:
+        """Gives back the claims not served and drops the served ones."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(_C).where(self._own()))
+
+    def _claim(self, after: int) -> tuple[list[Recipient], int | None]:
+        """The next batch: lapsed claims taken over, then unclaimed subscribers past id
+        `after`. Returns it and where the next look starts, None once the end of the list
+        was reached."""
+        now = self.clock()
+        with db.writing(self.engine) as conn:
+            conn.execute(delete(_C).where(self._own(), self._served()))
+            conn.execute(update(_C).where(self._own()).values(heartbeat_at=now))
+            taken = self._take_over(conn, now)
+            room = self.batch - len(taken)
+            rows = conn.execute(
+                select(_S.c.id, _S.c.email, _S.c.name, _S.c.tags)
+                .where(_S.c.status == "active", _S.c.id > after, ~self._served(_S.c.id),
+                       ~exists().where(_C.c.issue_id == self.issue_id,
+                                       _C.c.subscriber_id == _S.c.id))
+                .order_by(_S.c.id).limit(room)
+                .with_for_update(skip_locked=True, key_share=True)).all() if room else []
+            fresh = [row for row in rows if self.tag is None or self.tag in (row.tags or ())]
+            if fresh:
+                conn.execute(_C.insert(), [dict(issue_id=self.issue_id, subscriber_id=row.id,
+                                                worker=self.worker, heartbeat_at=now)
+                                           for row in fresh])
+        self._beat_at = now
+        batch = taken + [Recipient(row.id, row.email, row.name) for row in fresh]
+        self._mine = {recipient.id for recipient in batch}
+        end_reached = bool(room) and len(rows) < room
+        return batch, None if end_reached else (rows[-1].id if rows else after)
+
+    def _take_over(self, conn, now) -> list[Recipient]:
+        lapsed = conn.execute(
+            select(_C.c.subscriber_id)
+            .where(_C.c.issue_id == self.issue_id, _C.c.heartbeat_at < now - self.lapse,
+                   ~self._served())
+            .order_by(_C.c.subscriber_id).limit(self.batch)
+            .with_for_update(skip_locked=True)).scalars().all()
+        if not lapsed:
+            return []
+        conn.execute(update(_C).where(_C.c.issue_id == self.issue_id,
+                                      _C.c.subscriber_id.in_(lapsed))
+                     .values(worker=self.worker, heartbeat_at=now))
+        rows = conn.execute(select(_S.c.id, _S.c.email, _S.c.name)
+                            .where(_S.c.id.in_(lapsed)).order_by(_S.c.id)).all()
+        return [Recipient(row.id, row.email, row.name) for row in rows]
+
+    def _others_hold_claims(self) -> bool:
+        """Another sender still has claimed subscribers it has not served (alive, or not yet
+        known to be dead)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(exists().where(
+                _C.c.issue_id == self.issue_id, _C.c.worker != self.worker, ~self._served(),
+                exists().where(_S.c.id == _C.c.subscriber_id)))).scalar()
+
+    def _own(self):
+        return and_(_C.c.issue_id == self.issue_id, _C.c.worker == self.worker)
+
+    def _served(self, subscriber_id=_C.c.subscriber_id):
+        """The subscriber (by default the claim's) has a ledger row for this issue."""
+        return exists().where(_D.c.issue_id == self.issue_id,
+                              _D.c.subscriber_id == subscriber_id)
+
+
+def release_claims_of(engine: Engine, issue_id: int, worker: str) -> None:
+    """A sender known to be dead (its send lock was just taken over) gives back its claims
+    at once, without waiting for them to lapse."""
+    with engine.begin() as conn:
+        conn.execute(delete(_C).where(_C.c.issue_id == issue_id, _C.c.worker == worker))
