@@ -223,9 +223,10 @@ class IssueSend:
         report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
         started = clock()
         try:
+            tally = Tally(report, total, self.options.progress)
             with self._claims(issue.id, worker=lock.holder) as claims:
-                self._deliver(rendered, ledger, claims.recipients(), lock,
-                              Tally(report, total, self.options.progress), secret)
+                for recipients in claims.rounds():
+                    self._deliver(rendered, ledger, recipients, lock, tally, secret)
         except TransportUnavailable as error:
             report.outcome, report.note = "paused", str(error)
         finally:

@@ -58,11 +58,22 @@ class Claims:
     def __exit__(self, *_exc) -> None:
         self.release()
 
+    def rounds(self) -> Iterator[Iterator[Recipient]]:
+        """This sender's recipients, round after round: a round ends when nobody is left to
+        claim; another begins, after a wait, while other senders still hold claims they have
+        not served (alive, or not yet known to be dead). The wait comes between rounds, when
+        this sender has no message under way that the others might be waiting for."""
+        while True:
+            yield self.recipients()
+            if not self._others_hold_claims():
+                return
+            self.wait(self.every)
+            self.keep_alive()
+
     def recipients(self) -> Iterator[Recipient]:
-        """Everyone this sender is to serve, in id order within each batch, claimed a batch
-        at a time; it ends when nobody is left unserved and unclaimed and no other sender
-        holds a claim it has not served. Asked for the next one, it keeps the claims alive
-        and passes over any taken over while it was silent."""
+        """Everyone this sender can claim now, in id order within each batch, claimed a batch
+        at a time, until a whole pass over the list finds nobody. Asked for the next one, it
+        keeps its claims alive and passes over any taken over while it was silent."""
         after, idle = 0, True
         while True:
             batch, after = self._claim(after)
@@ -71,14 +82,10 @@ class Claims:
                 if recipient.id in self._mine:
                     yield recipient
             idle = idle and not batch
-            if after is not None:
-                continue
-            if idle:  # a whole pass over the list found nobody to claim
-                if not self._others_hold_claims():
+            if after is None:
+                if idle:
                     return
-                self.wait(self.every)
-                self.keep_alive()
-            after, idle = 0, True
+                after, idle = 0, True
 
     def keep_alive(self) -> None:
         """A heartbeat on this sender's claims, at most every `every` seconds; it learns
@@ -93,9 +100,11 @@ class Claims:
         self._beat_at = now
 
     def release(self) -> None:
-        """Gives back the claims not served and drops the served ones."""
+        """Gives back the claims not served, and drops the served ones (a dead sender's
+        too: nobody else will)."""
         with self.engine.begin() as conn:
             conn.execute(delete(_C).where(self._own()))
+            conn.execute(delete(_C).where(_C.c.issue_id == self.issue_id, self._served()))
 
     def _claim(self, after: int) -> tuple[list[Recipient], int | None]:
         """The next batch: lapsed claims taken over, then unclaimed subscribers past id
@@ -158,8 +167,8 @@ class Claims:
                               _D.c.subscriber_id == subscriber_id)
 
 
-def release_claims_of(engine: Engine, issue_id: int, worker: str) -> None:
+def release_claims_of(engine: Engine, worker: str) -> None:
     """A sender known to be dead (its send lock was just taken over) gives back its claims
     at once, without waiting for them to lapse."""
     with engine.begin() as conn:
-        conn.execute(delete(_C).where(_C.c.issue_id == issue_id, _C.c.worker == worker))
+        conn.execute(delete(_C).where(_C.c.worker == worker))
