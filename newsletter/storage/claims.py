@@ -107,22 +107,29 @@ class Claims:
             conn.execute(delete(_C).where(_C.c.issue_id == self.issue_id, self._served()))
 
     def _claim(self, after: int) -> tuple[list[Recipient], int | None]:
-        """The next batch: lapsed claims taken over, then unclaimed subscribers past id
-        `after`. Returns it and where the next look starts, None once the end of the list
-        was reached."""
+        """The next batch: lapsed claims taken over, then unclaimed subscribers among the
+        next active ones past id `after`. Returns it and where the next look starts, None
+        once the end of the list was reached. Each statement names its rows by id (the
+        planner then probes the ledger's index instead of reading the whole ledger)."""
         now = self.clock()
         with db.writing(self.engine) as conn:
-            conn.execute(delete(_C).where(self._own(), self._served()))
+            if self._mine:  # the last batch: drop what was served, keep the rest alive
+                conn.execute(delete(_C).where(self._own(), _C.c.subscriber_id.in_(
+                    self._served_among(conn, self._mine))))
             conn.execute(update(_C).where(self._own()).values(heartbeat_at=now))
             taken = self._take_over(conn, now)
             room = self.batch - len(taken)
+            window = conn.execute(select(_S.c.id).where(_S.c.status == "active", _S.c.id > after)
+                                  .order_by(_S.c.id).limit(room)).scalars().all() if room else []
             rows = conn.execute(
                 select(_S.c.id, _S.c.email, _S.c.name, _S.c.tags)
-                .where(_S.c.status == "active", _S.c.id > after, ~self._served(_S.c.id),
+                .where(_S.c.id.in_(window), _S.c.status == "active",
+                       ~exists().where(_D.c.issue_id == self.issue_id,
+                                       _D.c.subscriber_id == _S.c.id),
                        ~exists().where(_C.c.issue_id == self.issue_id,
                                        _C.c.subscriber_id == _S.c.id))
-                .order_by(_S.c.id).limit(room)
-                .with_for_update(skip_locked=True, key_share=True)).all() if room else []
+                .order_by(_S.c.id)
+                .with_for_update(skip_locked=True, key_share=True)).all() if window else []
             fresh = [row for row in rows if self.tag is None or self.tag in (row.tags or ())]
             if fresh:
                 conn.execute(_C.insert(), [dict(issue_id=self.issue_id, subscriber_id=row.id,
@@ -131,24 +138,33 @@ class Claims:
         self._beat_at = now
         batch = taken + [Recipient(row.id, row.email, row.name) for row in fresh]
         self._mine = {recipient.id for recipient in batch}
-        end_reached = bool(room) and len(rows) < room
-        return batch, None if end_reached else (rows[-1].id if rows else after)
+        end_reached = bool(room) and len(window) < room
+        return batch, None if end_reached else (window[-1] if window else after)
 
     def _take_over(self, conn, now) -> list[Recipient]:
+        """Lapsed claims become this sender's; those already served are dropped."""
         lapsed = conn.execute(
             select(_C.c.subscriber_id)
-            .where(_C.c.issue_id == self.issue_id, _C.c.heartbeat_at < now - self.lapse,
-                   ~self._served())
+            .where(_C.c.issue_id == self.issue_id, _C.c.heartbeat_at < now - self.lapse)
             .order_by(_C.c.subscriber_id).limit(self.batch)
             .with_for_update(skip_locked=True)).scalars().all()
         if not lapsed:
             return []
+        served = self._served_among(conn, lapsed)
+        ours = [subscriber_id for subscriber_id in lapsed if subscriber_id not in served]
+        conn.execute(delete(_C).where(_C.c.issue_id == self.issue_id,
+                                      _C.c.subscriber_id.in_(served)))
         conn.execute(update(_C).where(_C.c.issue_id == self.issue_id,
-                                      _C.c.subscriber_id.in_(lapsed))
+                                      _C.c.subscriber_id.in_(ours))
                      .values(worker=self.worker, heartbeat_at=now))
         rows = conn.execute(select(_S.c.id, _S.c.email, _S.c.name)
-                            .where(_S.c.id.in_(lapsed)).order_by(_S.c.id)).all()
+                            .where(_S.c.id.in_(ours)).order_by(_S.c.id)).all()
         return [Recipient(row.id, row.email, row.name) for row in rows]
+
+    def _served_among(self, conn, subscriber_ids) -> set[int]:
+        return set(conn.execute(select(_D.c.subscriber_id).where(
+            _D.c.issue_id == self.issue_id, _D.c.subscriber_id.in_(list(subscriber_ids))))
+            .scalars())
 
     def _others_hold_claims(self) -> bool:
         """Another sender still has claimed subscribers it has not served (alive, or not yet
