@@ -114,9 +114,11 @@ class WorkerSettings:
 
     claim_batch: int = 100
     """Subscribers a sender claims at a time: fewer claims to make, against an even share."""
-    claim_lapse_seconds: float = 120.0
+    claim_lapse_seconds: float = 300.0
     """A sender silent this long is taken for dead and its claims are taken over by another
-    (a message held up longer than this, retries included, may then go out twice)."""
+    (a message held up longer than this may then go out twice). Five minutes, as for the
+    send lock: well above the 2 min 14 s the default SMTP settings can spend on one
+    message (four attempts of 30 s and the waits between them)."""
 
 
 @dataclass(frozen=True)
