@@ -1,12 +1,13 @@
 """A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
 
 It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
-Faults: an RCPT reply per address (4xx a number of times, or 5xx), and dropping the
-connection in the middle of chosen DATA exchanges.
+Faults: an RCPT reply per address (4xx a number of times or for ever, or 5xx), dropping the
+connection in the middle of chosen DATA exchanges, and holding back the reply to one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -29,7 +30,17 @@ class Faults:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> 4xx replies left
     permanent: set[str] = field(default_factory=set)          # "550 5.1.1 no such mailbox"
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
+    full: set[str] = field(default_factory=set)               # "452 4.2.2 mailbox full", always
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
+    hold_data: int = 0  # this DATA exchange is answered only once `release` is set
+
+
+class Hold:
+    """A server that takes its time: `reached` is set when the held exchange arrives, and
+    it is answered once the test sets `release`."""
+
+    def __init__(self):
+        self.reached, self.release = threading.Event(), threading.Event()
 
 
 class Handler:
@@ -38,6 +49,7 @@ class Handler:
         self.messages: list[Received] = []
         self.data_exchanges = 0
         self.lock = threading.Lock()
+        self.hold = Hold()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         with self.lock:
@@ -45,6 +57,8 @@ class Handler:
                 return "550 5.1.1 no such mailbox here"
             if address in self.faults.policy:
                 return "550 5.7.1 message refused by local policy"
+            if address in self.faults.full:
+                return "452 4.2.2 mailbox full"
             if self.faults.temporary.get(address, 0) > 0:
                 self.faults.temporary[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"
@@ -54,11 +68,15 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.data_exchanges += 1
-            if self.data_exchanges in self.faults.drop_on_data:
+            exchange = self.data_exchanges
+            if exchange in self.faults.drop_on_data:
                 server.transport.close()  # the connection dies before the reply
                 return "421 closing"
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content))
+        if exchange == self.faults.hold_data:  # other connections are served meanwhile
+            self.hold.reached.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.release.wait)
         return "250 Message accepted for delivery"
 
 
@@ -98,7 +116,12 @@ class SmtpServer:
         return self
 
     def __exit__(self, *_exc) -> None:
+        self.handler.hold.release.set()
         self.controller.stop()
+
+    @property
+    def hold(self) -> Hold:
+        return self.handler.hold
 
     @property
     def messages(self) -> list[Received]:

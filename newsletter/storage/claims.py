@@ -45,9 +45,11 @@ class Claims:
 
     def __init__(self, engine: Engine, issue_id: int, *, worker: str, clock: Clock,
                  lapse: timedelta, batch: int, wait: Callable[[float], object],
-                 tag: str | None = None):
+                 tag: str | None = None, retry: set[int] = frozenset()):
         self.engine, self.issue_id, self.worker, self.clock = engine, issue_id, worker, clock
         self.lapse, self.batch, self.wait, self.tag = lapse, batch, wait, tag
+        self._retry = set(retry)
+        """Deferred by an earlier run: claimed once more by this sender despite their row."""
         self.every = min(HEARTBEAT_SECONDS, lapse.total_seconds() / 4)
         self._beat_at = clock()
         self._mine: set[int] = set()
@@ -122,15 +124,18 @@ class Claims:
             window = conn.execute(select(_S.c.id).where(_S.c.status == "active", _S.c.id > after)
                                   .order_by(_S.c.id).limit(room)).scalars().all() if room else []
             rows = conn.execute(
-                select(_S.c.id, _S.c.email, _S.c.name, _S.c.tags)
+                select(_S.c.id, _S.c.email, _S.c.name, _S.c.tags, _D.c.status.label("done"))
+                .select_from(_S.outerjoin(_D, and_(_D.c.issue_id == self.issue_id,
+                                                   _D.c.subscriber_id == _S.c.id)))
                 .where(_S.c.id.in_(window), _S.c.status == "active",
-                       ~exists().where(_D.c.issue_id == self.issue_id,
-                                       _D.c.subscriber_id == _S.c.id),
                        ~exists().where(_C.c.issue_id == self.issue_id,
                                        _C.c.subscriber_id == _S.c.id))
                 .order_by(_S.c.id)
-                .with_for_update(skip_locked=True, key_share=True)).all() if window else []
-            fresh = [row for row in rows if self.tag is None or self.tag in (row.tags or ())]
+                .with_for_update(of=_S, skip_locked=True, key_share=True)).all() if window else []
+            fresh = [row for row in rows
+                     if (row.done is None or (row.done == "deferred" and row.id in self._retry))
+                     and (self.tag is None or self.tag in (row.tags or ()))]
+            self._retry -= {row.id for row in fresh}
             if fresh:
                 conn.execute(_C.insert(), [dict(issue_id=self.issue_id, subscriber_id=row.id,
                                                 worker=self.worker, heartbeat_at=now)
