@@ -26,6 +26,7 @@ from ..common.errors import NewsletterError
 from ..common.model import Recipient
 from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
+from ..issue.clicks import article_links
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
 from ..mail.reports import no_such_address
@@ -190,7 +191,10 @@ class IssueSend:
         if outcome.issue is None:
             return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
         rendered = outcome.rendered
-        template = issue_message(rendered, settings, date=self.clock())
+        # a rehearsal's copies are not the issue sent: their clicks must not count
+        links = article_links(rendered.slug, outcome.issue.articles, settings, secret=secret,
+                              counted=False)
+        template = issue_message(rendered, settings, date=self.clock(), links=links)
         report = SendReport("rehearsal", slug=rendered.slug, subject=rendered.subject)
         with Ledger(self.store.engine, outcome.issue.id) as ledger:
             tally = Tally(report, ledger.count_remaining(tag=tag), self.options.progress)
@@ -243,11 +247,13 @@ class IssueSend:
                             lock: Lock, total: int, secret: str, report: SendReport) -> None:
         store, clock = self.store, self.clock
         started = clock()
+        links = article_links(issue.slug, issue.articles, self.settings, secret=secret,
+                              counted=True)
         try:
             tally = Tally(report, total, self.options.progress)
             with self._claims(issue.id, worker=lock.holder, retry=ledger.retrying()) as claims:
                 for recipients in claims.rounds():
-                    self._deliver(rendered, ledger, recipients, lock, tally, secret)
+                    self._deliver(rendered, links, ledger, recipients, lock, tally, secret)
         except TransportUnavailable as error:
             report.outcome, report.note = "paused", str(error)
         finally:
@@ -274,7 +280,7 @@ class IssueSend:
                       batch=workers.claim_batch, wait=self.wait, tag=self.options.tag,
                       retry=retry)
 
-    def _deliver(self, rendered: RenderedIssue, ledger: Ledger,
+    def _deliver(self, rendered: RenderedIssue, links: dict[str, str], ledger: Ledger,
                  recipients: Iterator[Recipient], lock: Lock, tally: Tally,
                  secret: str) -> None:
         """The hot loop. While the server digests one message, the next subscriber's status
@@ -282,7 +288,7 @@ class IssueSend:
         before the next message is handed over, and only while the send lock is still ours:
         a send that lost it (it was stalled so long that another send took over) stops."""
         settings, clock, report = self.settings, self.clock, tally.report
-        template = issue_message(rendered, settings, date=clock())
+        template = issue_message(rendered, settings, date=clock(), links=links)
         sender = settings.sender.address
         accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
@@ -490,11 +496,14 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
         raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
     rendered = dataclasses.replace(outcome.rendered,
                                    subject=f"{TEST_MARK} {outcome.rendered.subject}")
-    template = issue_message(rendered, settings, date=now)
+    secret = settings.require_secret_key()
+    links = article_links(rendered.slug, outcome.issue.articles, settings, secret=secret,
+                          counted=False)  # a test copy's clicks are staff's, not readers'
+    template = issue_message(rendered, settings, date=now, links=links)
     subscriber = Subscribers(store.engine).by_email(address)
     if subscriber is not None:
         fields = recipient_fields(Recipient(subscriber.id, subscriber.email, subscriber.name),
-                                  settings, rendered.slug, secret=settings.require_secret_key())
+                                  settings, rendered.slug, secret=secret)
     else:
         fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
     try:

@@ -1,8 +1,8 @@
 """Send claims: which sender (of several sharing one send on PostgreSQL) serves which
 subscribers of the issue being sent, with its heartbeat.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import newsletter.storage.db
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
