@@ -11,6 +11,7 @@ from newsletter.common.settings import Settings, load_settings
 from newsletter.storage import db
 from newsletter.storage.store import Store
 
+from . import database
 from .helpers import item, rss
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -35,7 +36,7 @@ source = "feed.xml"
 [issue]
 flood_threshold = {flood}
 [store]
-database_url = "sqlite:///state.db"
+database_url = "{database.config_url()}"
 outbox = "outbox"
 {'outbox_delivers = true' if outbox_delivers else ''}
 [smtp]

@@ -24,7 +24,11 @@ from .base import _, _n, common_options, language, main, said, status_name
               help="Send one test copy to ADDRESS; the ledger and the issue are untouched.")
 @click.option("--approve", is_flag=True,
               help="Approve the issue as you send it (a held issue needs this).")
-def send(settings: Settings, dry_run: bool, test_address: str | None, approve: bool):
+@click.option("--worker", is_flag=True,
+              help="Join the send under way (another process holds its lock) and serve a "
+                   "share of its list; for several hosts on one PostgreSQL.")
+def send(settings: Settings, dry_run: bool, test_address: str | None, approve: bool,
+         worker: bool):
     """Send the next issue to every active subscriber, exactly once.
 
     A send that stopped (a crash, a dead server, too many failures) resumes where it left
@@ -34,11 +38,17 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
     that folder. A feed that keeps failing is
     reported to scheduler.staff_alert_address once (and once when it recovers).
 
+    With --worker, on other hosts sharing one PostgreSQL, it joins the send already under
+    way: each sender claims subscribers a batch at a time, nobody gets two copies, and the
+    share of a sender that died is taken over once it has been silent for
+    workers.claim_lapse_seconds.
+
     \b
     Examples:
       newsletter send --dry-run
       newsletter send --to me@clinic.example
       newsletter send
+      newsletter send --worker
     """
     store = Store.open(settings.database_url)
     at = utc_now()
@@ -54,10 +64,11 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
     progress = ProgressBar()
     try:
         report = send_next_issue(settings, store, transport, clock=utc_now, options=SendOptions(
-            approve_as=getpass.getuser() if approve else "", progress=progress))
+            approve_as=getpass.getuser() if approve else "", progress=progress, join=worker))
     finally:
         progress.close()
-        check_feed_health(settings, store, transport, now=utc_now())
+        if not worker:  # the process that began the send tells staff, once
+            check_feed_health(settings, store, transport, now=utc_now())
         transport.close()
     _print_report(report, transport)
     if report.outcome not in ("complete", "nothing new", "rehearsal"):

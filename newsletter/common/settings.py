@@ -119,6 +119,19 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class WorkerSettings:
+    """Send workers (`newsletter send --worker`) sharing one issue's list, on PostgreSQL."""
+
+    claim_batch: int = 100
+    """Subscribers a sender claims at a time: fewer claims to make, against an even share."""
+    claim_lapse_seconds: float = 300.0
+    """A sender silent this long is taken for dead and its claims are taken over by another
+    (a message held up longer than this may then go out twice). Five minutes, as for the
+    send lock: well above the 2 min 14 s the default SMTP settings can spend on one
+    message (four attempts of 30 s and the waits between them)."""
+
+
+@dataclass(frozen=True)
 class WebSettings:
     trusted_proxies: int = 0
     """How many reverse proxies in front of `newsletter serve` add X-Forwarded-For (1 behind
@@ -201,6 +214,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    workers: WorkerSettings = field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     posting: PostingSettings = field(default_factory=PostingSettings)
     secrets: Secrets = field(default_factory=Secrets)
@@ -417,6 +431,10 @@ def _validated(settings: Settings) -> Settings:
         value = getattr(settings.issue, key)
         if not least <= value <= most:
             fail(f"issue.{key}", _between(least, most, value))
+    if not 1 <= settings.workers.claim_batch <= 10000:
+        fail("workers.claim_batch", _between(1, 10000, settings.workers.claim_batch))
+    if not settings.workers.claim_lapse_seconds > 0:
+        fail("workers.claim_lapse_seconds", Phrase("must be more than 0 seconds"))
     if not 1 <= settings.feed.max_pages <= 200:
         fail("feed.max_pages", _between(1, 200, settings.feed.max_pages))
     if not 0 < settings.feed.timeout_seconds <= 300:

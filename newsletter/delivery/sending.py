@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
 from ..mail.reports import no_such_address
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
+from ..storage.claims import Claims, release_claims_of, worker_name
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
 from ..storage.issues import StoredIssue
@@ -63,6 +65,13 @@ def message_key(slug: str, email: str) -> str:
 
 class SendPaused(NewsletterError):
     """Too many failures in a row, or the server went away: stop before burning the list."""
+
+
+class NothingToJoin(NewsletterError):
+    def __init__(self):
+        super().__init__("no send is under way to join",
+                         hint="start workers once `newsletter send` (or a schedule) has begun "
+                              "sending the issue; `newsletter send` alone sends to everyone")
 
 
 @dataclass
@@ -102,6 +111,9 @@ class SendOptions:
     evergreen: Evergreen | None = None
     """What to send when nothing is new (see `build_next_issue`)."""
     progress: Progress | None = None
+    join: bool = False
+    """A worker: serve a share of the send another process began (and holds the send lock
+    of), beside it, instead of refusing; see storage/claims.py."""
 
 
 def send_next_issue(settings: Settings, store: Store, transport: Transport, *,
@@ -119,16 +131,22 @@ class IssueSend:
     transport: Transport
     clock: Clock
     options: SendOptions
+    wait: Callable[[float], object] = time.sleep
+    """How a sender waits for the others to finish their claims."""
 
     def run(self) -> SendReport:
         secret = self.settings.require_secret_key()
         self.store.check_intact()  # damage anywhere stops a send before its first message
         if not getattr(self.transport, "delivers", True):
             return self._rehearse(secret)
+        if self.options.join:
+            return _raised_if_paused(self._join(secret))
         store, clock, tag = self.store, self.clock, self.options.tag
         stale_after = timedelta(seconds=self.settings.store.lock_stale_seconds)
         with Lock(store.engine, "send", purpose="a newsletter send", clock=clock,
                   stale_after=stale_after) as lock, lock.kept_alive():
+            if lock.replaced:  # its holder is gone: so is its share of the list
+                release_claims_of(store.engine, lock.replaced)
             for _ in range(FREEZE_ATTEMPTS):
                 outcome = build_next_issue(self.settings, store, now=clock(),
                                            evergreen=self.options.evergreen)
@@ -149,14 +167,21 @@ class IssueSend:
             else:
                 raise NewsletterError("the issue changed %(times)d times as the send began",
                                       hint="run the send again", times=FREEZE_ATTEMPTS)
-        if report.outcome == "paused":
-            raise SendPaused(Phrase("the send of %(slug)s paused after %(num)d message(s): "
-                                    "%(why)s", plural="the send of %(slug)s paused after "
-                                    "%(num)d message(s): %(why)s", count=report.sent,
-                                    slug=issue.slug, why=report.note),
-                             hint="fix the cause, then run `newsletter send` "
-                                                    "again: it resumes where it stopped")
-        return report
+        return _raised_if_paused(report)
+
+    def _join(self, secret: str) -> SendReport:
+        """A worker's share of the issue being sent: no lock, no build, no freeze (the
+        process that holds the send lock did those); claims keep the senders apart."""
+        store = self.store
+        issue = store.issues.open()
+        if issue is None or issue.status != "sending":
+            raise NothingToJoin()
+        outcome = build_next_issue(self.settings, store, now=self.clock())  # as it was frozen
+        if outcome.issue is None or outcome.issue.id != issue.id:
+            raise NothingToJoin()  # it was completed meanwhile
+        with Ledger(store.engine, issue.id) as ledger:
+            return self._send_frozen(issue, outcome.rendered, ledger, _Joined(),
+                                     ledger.count_remaining(tag=self.options.tag), secret)
 
     def _rehearse(self, secret: str) -> SendReport:
         """An outbox nobody sends from: every message the send would hand over is written,
@@ -210,7 +235,8 @@ class IssueSend:
         """Deliver a frozen issue to whoever the ledger has not served; complete it when
         nobody is left."""
         store, clock = self.store, self.clock
-        run_id = store.start_send_run(issue.id, now=clock())
+        joining = isinstance(lock, _Joined)
+        run_id = (store.join_send_run if joining else store.start_send_run)(issue.id, now=clock())
         report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
         try:
             self._deliver_and_settle(issue, rendered, ledger, lock, total, secret, report)
@@ -229,8 +255,10 @@ class IssueSend:
         links = article_links(issue.slug, issue.articles, self.settings, secret=secret,
                               counted=True)
         try:
-            self._deliver(rendered, links, ledger, lock,
-                          Tally(report, total, self.options.progress), secret)
+            tally = Tally(report, total, self.options.progress)
+            with self._claims(issue.id, worker=lock.holder, retry=ledger.retrying()) as claims:
+                for recipients in claims.rounds():
+                    self._deliver(rendered, links, ledger, recipients, lock, tally, secret)
         except TransportUnavailable as error:
             report.outcome, report.note = "paused", error.message
         finally:
@@ -250,8 +278,18 @@ class IssueSend:
                                     "them", count=counts["deferred"]))
         report.note = joined(notes, "; ")
 
+    def _claims(self, issue_id: int, *, worker: str, retry: set[int]) -> Claims:
+        """This sender's share of the list, claimed a batch at a time (with the addresses
+        deferred by earlier runs that it retries: only the lock holder does)."""
+        workers = self.settings.workers
+        return Claims(self.store.engine, issue_id, worker=worker, clock=self.clock,
+                      lapse=timedelta(seconds=workers.claim_lapse_seconds),
+                      batch=workers.claim_batch, wait=self.wait, tag=self.options.tag,
+                      retry=retry)
+
     def _deliver(self, rendered: RenderedIssue, links: dict[str, str], ledger: Ledger,
-                 lock: Lock, tally: Tally, secret: str) -> None:
+                 recipients: Iterator[Recipient], lock: Lock, tally: Tally,
+                 secret: str) -> None:
         """The hot loop. While the server digests one message, the next subscriber's status
         is checked and their message filled; the ledger row of each message is committed
         before the next message is handed over, and only while the send lock is still ours:
@@ -259,7 +297,6 @@ class IssueSend:
         settings, clock, report = self.settings, self.clock, tally.report
         template = issue_message(rendered, settings, date=clock(), links=links)
         sender = settings.sender.address
-        recipients = ledger.remaining(tag=self.options.tag)
         accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
 
@@ -326,6 +363,43 @@ def _record(ledger: Ledger, lock: Lock, recipient: Recipient, status: str, *, no
     except IntegrityError:
         lock.renew()
         raise
+
+
+class ClaimsLost(NewsletterError):
+    """Another sender served a subscriber this worker had claimed: the worker was silent so
+    long that its claims were taken over."""
+
+
+class _Joined:
+    """The send lock as a worker has it: another process holds it (and keeps it alive); the
+    worker's claims carry their own heartbeat."""
+
+    def __init__(self):
+        self.holder = worker_name()
+
+    def heartbeat(self) -> bool:
+        return True
+
+    def ensure_held(self) -> None:
+        pass
+
+    def renew(self) -> None:
+        """Asked when a ledger row is there already: another sender took over our claims."""
+        raise ClaimsLost("another sender took over this worker's claims (it was silent "
+                         "longer than workers.claim_lapse_seconds); it stops here",
+                         hint="the others finish the send; give workers.claim_lapse_seconds "
+                              "more room if a message can take that long")
+
+
+def _raised_if_paused(report: SendReport) -> SendReport:
+    if report.outcome == "paused":
+        raise SendPaused(Phrase("the send of %(slug)s paused after %(num)d message(s): "
+                                "%(why)s", plural="the send of %(slug)s paused after "
+                                "%(num)d message(s): %(why)s", count=report.sent,
+                                slug=report.slug, why=report.note),
+                         hint="fix the cause, then run `newsletter send` again: it resumes "
+                              "where it stopped")
+    return report
 
 
 @dataclass

@@ -4,13 +4,15 @@ killed at any moment (WAL, synchronous=NORMAL) and for connections that go stale
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import (JSON, BigInteger, Column, DateTime, Engine, Float, ForeignKey, Index,
-                        Integer, MetaData, String, Table, Text, TypeDecorator, create_engine,
-                        event, insert, inspect, select)
+from sqlalchemy import (JSON, BigInteger, Column, Connection, DateTime, Engine, Float,
+                        ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        TypeDecorator, create_engine, event, func, insert, inspect, select)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -127,6 +129,15 @@ send_runs = Table(
     Column("note", Text),
 )
 
+send_claims = Table(
+    "send_claims", metadata,  # which sender serves whom while an issue is being sent
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("subscriber_id", Integer, primary_key=True),
+    Column("worker", String(300), nullable=False),  # pid@host and a random nonce
+    Column("heartbeat_at", UTCDateTime(), nullable=False),
+)
+Index("send_claims_by_worker", send_claims.c.worker)
+
 locks = Table(
     "locks", metadata,
     Column("name", String(50), primary_key=True),
@@ -222,11 +233,16 @@ def record(cls: type[T], row) -> T | None:
 def connect(url: str) -> Engine:
     """An engine on a database with the newest schema. SQLite gets WAL and a busy timeout
     so a reader never blocks the sender and two processes wait for each other instead of
-    failing."""
+    failing. Messages name the database without its password."""
     try:
         engine = create_engine(url, pool_pre_ping=True)
-    except (SQLAlchemyError, ValueError, ImportError) as error:
-        raise StoreError(f"cannot use the database {url!r}: {error}",
+    except ImportError as error:
+        raise StoreError(f"cannot use the database {_shown(url)!r}: its driver is not "
+                         f"installed ({error.name})",
+                         hint="for PostgreSQL: pip install 'clinic-newsletter[postgres]'"
+                         ) from None
+    except (SQLAlchemyError, ValueError) as error:
+        raise StoreError(f"cannot use the database {_shown(url)!r}: {error}",
                          hint="set store.database_url, e.g. sqlite:///newsletter.db") from None
     path = database_file.sqlite_file(url)
     if path is not None:
@@ -253,14 +269,18 @@ def _open_hint(reason: str, *, is_file: bool) -> str:
 
 def _shown(url: str) -> str:
     """The URL for a message: never its password."""
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return "(an unreadable URL)"
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""
+UPGRADE_LOCK_KEY = 0x6E6C7472  # "nltr": PostgreSQL's advisory lock around an upgrade
 
 
 _version_table = Table("alembic_version", MetaData(),
@@ -268,20 +288,34 @@ _version_table = Table("alembic_version", MetaData(),
 """Alembic's record of the revision, as Alembic makes it."""
 
 
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction that reads, then writes what it read: on SQLite it takes the write
+    lock at once (BEGIN IMMEDIATE), so two processes wait their turn instead of one failing
+    when both would upgrade their read to a write."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        yield conn
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema. A new database gets today's tables at once
     and is stamped with the newest revision (Alembic's advice for a fresh database); an
     older one gets the migrations it lacks, and one made before migrations existed is first
     stamped with the first revision. A database already there costs two small queries, and
-    Alembic is imported only to migrate (it adds a tenth of a second and 11 MB to a process). On
-    SQLite this holds the write lock (BEGIN IMMEDIATE), so processes opening a new file at
-    once take turns instead of all creating the tables."""
+    Alembic is imported only to migrate (it adds a tenth of a second and 11 MB to a process).
+    Processes opening a new database at once take turns instead of all creating the tables:
+    on SQLite this holds the write lock (BEGIN IMMEDIATE), on PostgreSQL an advisory lock
+    for the transaction (DDL there waits on no table lock that would keep them apart)."""
     with engine.connect() as conn:
         if _revision(conn) == SCHEMA_REVISION:
             return
     with engine.begin() as conn:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif engine.dialect.name == "postgresql":
+            conn.execute(select(func.pg_advisory_xact_lock(UPGRADE_LOCK_KEY)))
         current = _revision(conn)
         if current == SCHEMA_REVISION:
             return  # another process got there first

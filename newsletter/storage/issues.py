@@ -180,11 +180,15 @@ class Issues:
 
     def complete(self, issue_id: int, *, now: datetime) -> None:
         """The issue went out: it joins the archive and its articles are never mailed again
-        (an evergreen article may be, later: its sending is recorded apart)."""
+        (an evergreen article may be, later: its sending is recorded apart). Once: senders
+        finishing together complete it once between them."""
         issue = self.by_id(issue_id)
         with self.engine.begin() as conn:
-            conn.execute(update(_T).where(_T.c.id == issue_id).values(
-                status="sent", sent_at=now, updated_at=now))
+            moved = conn.execute(update(_T).where(_T.c.id == issue_id,
+                                                  _T.c.status.in_(OPEN_STATUSES))
+                                 .values(status="sent", sent_at=now, updated_at=now))
+            if moved.rowcount != 1:
+                return
             remember_articles(conn, tuple(a for a in issue.articles if not a.evergreen),
                               issue_slug=issue.slug, now=now)
             for article in issue.articles:

@@ -90,6 +90,10 @@ class Ledger:
         self._done = select(d.c.subscriber_id).where(d.c.issue_id == self.issue_id,
                                                      d.c.status != "deferred")
 
+    def retrying(self) -> set[int]:
+        """The deferred addresses this run tries again (none before `retry_deferred`)."""
+        return set(self._deferred)
+
     def deferral(self, subscriber_id: int) -> Deferral | None:
         """How an earlier run left this subscriber, if it deferred them."""
         return self._deferred.get(subscriber_id)

@@ -56,6 +56,8 @@ class Lock:
         self.host = socket.gethostname()
         self.process = ProcessIdentity.of_this_process()
         self.holder = f"{self.process.pid}@{self.host}#{secrets.token_hex(8)}"
+        self.replaced: str | None = None
+        """The holder whose stale lock this one took over, if it did."""
         self._renewed_at: datetime | None = None
         self._lost = False
 
@@ -94,6 +96,7 @@ class Lock:
                 db.locks.c.name == self.name, db.locks.c.holder == current.holder).values(**row))
             if taken.rowcount != 1:
                 raise LockHeld(f"{self.purpose}: another process took the lock just now")
+            self.replaced = current.holder
 
     def heartbeat(self) -> bool:
         """A sign of life; False if the lock is no longer ours (it was taken over)."""

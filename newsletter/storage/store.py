@@ -133,8 +133,12 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(update(db.send_runs).where(db.send_runs.c.outcome == "running")
                          .values(outcome="interrupted"))  # a run that died without a word
-            return conn.execute(insert(db.send_runs).values(
-                issue_id=issue_id, started_at=now, outcome="running")).inserted_primary_key[0]
+            return _insert_run(conn, issue_id, now)
+
+    def join_send_run(self, issue_id: int, *, now: datetime) -> int:
+        """A worker's run beside the running one: the others' runs are not its to judge."""
+        with self.engine.begin() as conn:
+            return _insert_run(conn, issue_id, now)
 
     def finish_send_run(self, run_id: int, report, *, now: datetime) -> None:
         with self.engine.begin() as conn:
@@ -164,6 +168,11 @@ class Store:
         e = db.evergreen_sends
         with self.engine.connect() as conn:
             return dict(conn.execute(select(e.c.link, e.c.last_sent_at)).all())
+
+
+def _insert_run(conn, issue_id: int, now: datetime) -> int:
+    return conn.execute(insert(db.send_runs).values(
+        issue_id=issue_id, started_at=now, outcome="running")).inserted_primary_key[0]
 
 
 def _upsert_feed(conn, source: str, values: dict) -> None:

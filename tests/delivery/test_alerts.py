@@ -7,6 +7,8 @@ import subprocess
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from newsletter.feed.health import decide
 from newsletter.schedule.jobs import run_schedule
 from newsletter.storage.run_log import RunLog
@@ -14,6 +16,8 @@ from newsletter.common.model import FeedAlert, FeedRecord
 
 from ..helpers import NEWSLETTER, clean_env, item, rss
 from ..sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 CHICAGO = ZoneInfo("America/Chicago")
 T = datetime(2026, 11, 30, 15, tzinfo=timezone.utc)

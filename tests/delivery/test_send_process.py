@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newsletter.common.tokens import subscriber_of
 
 from ..helpers import NEWSLETTER, ROOT, clean_env, wait_until
 from ..sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 
 def start_send(config: Path, *args: str, command=(NEWSLETTER, "send")) -> subprocess.Popen:
@@ -83,12 +87,13 @@ def test_the_cli_reports_what_it_did(tmp_path, smtp):
 
 def test_without_an_exported_secret_key_the_send_makes_one_and_keeps_it(tmp_path, smtp):
     config = make_clinic(tmp_path, port=smtp.port)
-    _, store = open_clinic(config)
+    settings, store = open_clinic(config)
     add_subscribers(store, numbered(1))
     process = subprocess.run([NEWSLETTER, "send", "--config", str(config)], text=True,
                              capture_output=True, env=clean_env())
     assert process.returncode == 0, process.stderr
-    key = (tmp_path / "state.db.secret-key").read_text().strip()
+    assert settings.secret_key_file.parent == tmp_path  # beside the SQLite file, or the config
+    key = settings.secret_key_file.read_text().strip()
     (message,) = smtp.messages
     header = message_from_bytes(message.data)["List-Unsubscribe"]
     token = re.search(r"/unsubscribe/([^>]+)>", header).group(1)

@@ -23,6 +23,8 @@ from .. import checklist
 from ..helpers import item, rss
 from ..sending_setup import SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 
 def send(settings, store, **kwargs):
     transport = SmtpTransport.from_settings(settings)

@@ -20,8 +20,11 @@ from newsletter.schedule.schedules import load_schedules
 from newsletter.storage.lock import Lock
 from newsletter.storage.run_log import RunLog
 
+from .. import database
 from ..helpers import ROOT, item, rss
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 STAFF = "frontdesk@clinic.example"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -153,7 +156,7 @@ def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_pa
     _, _, schedule, args = clinic
     schedule()
     config = tmp_path / "newsletter.toml"
-    config.write_text(config.read_text().replace("sqlite:///state.db",
+    config.write_text(config.read_text().replace(database.config_url(),
                                                  "sqlite:///no/such/folder/state.db"))
     with caplog.at_level(logging.ERROR, logger="newsletter.scheduler"):
         assert run_schedule("weekly", *args) == "failed"

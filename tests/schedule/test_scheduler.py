@@ -31,6 +31,8 @@ from ..helpers import NEWSLETTER, ROOT, clean_env, item, rss, wait_until
 from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
 from ..smtpserver import SmtpServer
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 CHICAGO = ZoneInfo("America/Chicago")
 STAFF = "frontdesk@clinic.example"
 

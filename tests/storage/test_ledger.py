@@ -1,4 +1,4 @@
-"""The delivery ledger on its own, on a real SQLite file: who is left (active, not yet served
+"""The delivery ledger on its own, on a real SQLite file and a real PostgreSQL database: who is left (active, not yet served
 for this issue, in id order, a batch at a time, by tag), rows committed the moment they are
 recorded, and a resumed ledger that serves nobody twice."""
 
@@ -19,8 +19,8 @@ T0 = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def url(tmp_path):
-    return f"sqlite:///{tmp_path / 'ledger.db'}"
+def url(each_database):
+    return each_database.url
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
-"""The schema comes from Alembic migrations: new files, files made before migrations existed,
-and two processes opening one new file at once. A change to the tables in `newsletter.db`
-without a migration fails here."""
+"""The schema comes from Alembic migrations: new databases, databases made before migrations
+existed, and two processes opening one new database at once, on SQLite and on PostgreSQL. A
+change to the tables in `newsletter.db` without a migration fails here."""
 
 import subprocess
 import sys
@@ -10,9 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+import pytest
 from sqlalchemy import create_engine, insert, inspect, select
 
 from newsletter.storage import db
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 
 def revision(engine) -> str | None:
@@ -25,9 +28,9 @@ def test_the_revision_the_code_expects_is_the_newest_migration():
         db.alembic_config()).get_current_head()
 
 
-def migrated(path, to: str):
-    """A database file made by running the migrations up to revision `to`."""
-    engine = create_engine(f"sqlite:///{path}")
+def migrated(url: str, to: str):
+    """A database made by running the migrations up to revision `to`."""
+    engine = create_engine(url)
     config = db.alembic_config()
     with engine.begin() as conn:
         config.attributes["connection"] = conn
@@ -35,8 +38,8 @@ def migrated(path, to: str):
     return engine
 
 
-def test_the_migrations_make_exactly_the_tables_the_code_declares(tmp_path):
-    engine = migrated(tmp_path / "migrated.db", "head")
+def test_the_migrations_make_exactly_the_tables_the_code_declares(each_database):
+    engine = migrated(each_database.url, "head")
     assert revision(engine) == db.SCHEMA_REVISION
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
@@ -45,14 +48,14 @@ def test_the_migrations_make_exactly_the_tables_the_code_declares(tmp_path):
                                "(see alembic.ini)")
 
 
-def test_a_new_database_gets_the_tables_and_the_newest_revision_at_once(tmp_path):
-    engine = db.connect(f"sqlite:///{tmp_path / 'new.db'}")
+def test_a_new_database_gets_the_tables_and_the_newest_revision_at_once(each_database):
+    engine = db.connect(each_database.url)
     assert revision(engine) == db.SCHEMA_REVISION
     assert set(inspect(engine).get_table_names()) == {*db.metadata.tables, "alembic_version"}
 
 
-def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(each_database):
+    url = each_database.url
     old = create_engine(url)
     with old.begin() as conn:  # the first version's tables, with no record of a revision
         config = db.alembic_config()
@@ -73,8 +76,8 @@ def test_a_database_made_before_migrations_is_stamped_and_keeps_its_rows(tmp_pat
     assert db.connect(url) is not None, "opening it again changes nothing"
 
 
-def test_processes_opening_one_new_database_at_once_take_turns(tmp_path):
-    url = f"sqlite:///{tmp_path / 'race.db'}"
+def test_processes_opening_one_new_database_at_once_take_turns(each_database):
+    url = each_database.url
     opening = [subprocess.Popen([sys.executable, "-c",
                                  f"from newsletter.storage import db; db.connect({url!r})"],
                                 stderr=subprocess.PIPE, text=True) for _ in range(4)]
@@ -83,18 +86,19 @@ def test_processes_opening_one_new_database_at_once_take_turns(tmp_path):
     assert "subscribers" in inspect(create_engine(url)).get_table_names()
 
 
-def test_a_database_at_the_first_revision_gains_the_article_pages_table(tmp_path):
-    engine = migrated(tmp_path / "first.db", "0001")
+def test_a_database_at_the_first_revision_gains_the_article_pages_table(each_database):
+    engine = migrated(each_database.url, "0001")
     assert "article_pages" not in inspect(engine).get_table_names()
     engine.dispose()
-    upgraded = db.connect(f"sqlite:///{tmp_path / 'first.db'}")
+    upgraded = db.connect(each_database.url)
     assert revision(upgraded) == db.SCHEMA_REVISION
     assert "article_pages" in inspect(upgraded).get_table_names()
 
 
-def test_an_issue_of_the_first_schema_gets_an_empty_note_and_no_feed_of_its_own(tmp_path):
-    url = f"sqlite:///{tmp_path / 'first.db'}"
-    old = migrated(tmp_path / "first.db", "0001")
+def test_an_issue_of_the_first_schema_gets_an_empty_note_and_no_feed_of_its_own(
+        each_database):
+    url = each_database.url
+    old = migrated(url, "0001")
     with old.begin() as conn:
         conn.exec_driver_sql(
             "INSERT INTO issues (slug, status, articles, subject, preheader, subject_override,"

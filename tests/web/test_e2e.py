@@ -19,6 +19,8 @@ from ..helpers import NEWSLETTER, clean_env
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 from ..smtpserver import free_port
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 DARK_BACKGROUND = "rgb(17, 22, 21)"    # #111615, the email's dark-mode background
 LIGHT_BACKGROUND = "rgb(238, 242, 241)"  # #eef2f1

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import pytest
 from sqlalchemy import update
 
 from newsletter.delivery.sending import send_next_issue
@@ -14,6 +15,8 @@ from newsletter.mail.transport import transport_for
 from newsletter.storage import db
 
 from ..web_setup import add_person, form_token, make_site
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 
 def post(site, path, **data):

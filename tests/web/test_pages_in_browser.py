@@ -20,6 +20,8 @@ from ..helpers import item
 from ..sending_setup import SECRET
 from ..web_setup import add_person, make_site
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 WIDTHS = (375, 1280)
 SCHEMES = ("light", "dark")
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

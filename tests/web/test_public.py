@@ -14,6 +14,8 @@ from newsletter.web.app import SIGNUPS_PER_CLIENT
 from ..sending_setup import SECRET
 from ..web_setup import BASE_URL, add_person, csrf_of, form_token, make_site
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 

@@ -15,6 +15,8 @@ from ..helpers import NEWSLETTER, clean_env, item
 from ..sending_setup import ENV, SECRET, make_clinic
 from ..web_setup import add_person, csrf_of, form_token, make_site
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 # Escaped once more for the feed's XML, so that after parsing the title is HOSTILE as text.
 HOSTILE_IN_FEED = HOSTILE.replace("<", "&lt;").replace(">", "&gt;")

@@ -18,6 +18,8 @@ from ..helpers import item, rss
 from ..sending_setup import SECRET
 from ..web_setup import add_person, csrf_of, form_token, make_site
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 
 def post(site, path, **data):
     token = form_token(site.client, "/staff/")

@@ -6,12 +6,16 @@ import email
 import email.policy
 import re
 
+import pytest
+
 from newsletter.common.tokens import subscriber_of
 
 from .. import checklist
 from ..sending_setup import SECRET
 from ..web_setup import BASE_URL, csrf_of, form_token, make_site
 from .test_public import confirmation_link
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 
 def subscribe_and_confirm(site, smtp, address="new.reader@mail.example"):
