@@ -1,12 +1,16 @@
 """A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
 
 It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
-Faults: an RCPT reply per address (4xx a number of times, or 5xx), and dropping the
-connection in the middle of chosen DATA exchanges.
+Faults: an RCPT reply per address (4xx a number of times, or 5xx), dropping the connection
+in the middle of chosen DATA exchanges, and a 421 (then closing) to chosen MAIL commands.
+With `pipelining`, it offers PIPELINING (RFC 2920; aiosmtpd reads pipelined commands in
+order but does not say so) and keeps each read that carried a MAIL command, so a test sees
+what came in one write.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import threading
@@ -14,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Faults:
     permanent: set[str] = field(default_factory=set)          # "550 5.1.1 no such mailbox"
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
+    closing_on_mail: set[int] = field(default_factory=set)    # MAIL numbers to answer 421
 
 
 class Handler:
@@ -37,7 +42,21 @@ class Handler:
         self.faults = faults
         self.messages: list[Received] = []
         self.data_exchanges = 0
+        self.mail_commands = 0
+        self.connections = 0
+        self.envelope_reads: list[bytes] = []
         self.lock = threading.Lock()
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        with self.lock:
+            self.mail_commands += 1
+            if self.mail_commands in self.faults.closing_on_mail:
+                # the reply goes out, then the server hangs up, as a relay shedding load does
+                asyncio.get_running_loop().call_soon(server.transport.close)
+                return "421 4.7.0 too busy, closing connection"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         with self.lock:
@@ -62,14 +81,41 @@ class Handler:
         return "250 Message accepted for delivery"
 
 
+class PipeliningHandler(Handler):
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+class RecordingSMTP(SMTP):
+    """aiosmtpd's server, counting connections and keeping the reads that carry a MAIL."""
+
+    def connection_made(self, transport):
+        with self.event_handler.lock:
+            self.event_handler.connections += 1
+        super().connection_made(transport)
+
+    def data_received(self, data: bytes) -> None:
+        if b"MAIL FROM:" in data:
+            with self.event_handler.lock:
+                self.event_handler.envelope_reads.append(data)
+        super().data_received(data)
+
+
+class RecordingController(Controller):
+    def factory(self):
+        return RecordingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpServer:
     """`tls`: None (plain), "starttls" (required before anything else) or "ssl" (implicit
     TLS), with a certificate from `ca` (a trustme.CA); `users`: logins it accepts, and then
-    it requires one."""
+    it requires one; `pipelining`: offer PIPELINING."""
 
-    def __init__(self, *, tls: str | None = None, ca=None, users: dict[str, str] | None = None):
+    def __init__(self, *, tls: str | None = None, ca=None, users: dict[str, str] | None = None,
+                 pipelining: bool = False):
         self.faults = Faults()
-        self.handler = Handler(self.faults)
+        self.handler = (PipeliningHandler if pipelining else Handler)(self.faults)
         self.port = free_port()
         self.logins: list[str] = []
         options = {}
@@ -81,7 +127,7 @@ class SmtpServer:
                        else {"tls_context": context, "require_starttls": True})
         if users is not None:
             options.update(auth_required=True, authenticator=self._authenticator(users))
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+        self.controller = RecordingController(self.handler, hostname="127.0.0.1", port=self.port,
                                      decode_data=False, data_size_limit=None, **options)
 
     def _authenticator(self, users: dict[str, str]):
@@ -95,6 +141,8 @@ class SmtpServer:
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
+        with self.handler.lock:
+            self.handler.connections = 0  # start() connects once to see the server is up
         return self
 
     def __exit__(self, *_exc) -> None:
