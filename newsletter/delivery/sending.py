@@ -3,14 +3,16 @@
 The order of events is what makes it safe: take the send lock; build (or resume) the open
 issue; freeze it as "sending" if it is still what was built (the staff preview rebuilds
 without the lock; if it did meanwhile, build again); then for each subscriber the ledger
-has not served, check they are still subscribed, hand the message to the transport, and
-commit a ledger row before the next one. Only when nobody is left is the issue marked sent
-and its articles remembered. A crash anywhere leaves a state the next run simply continues.
+has not served, check they are still subscribed, hand the message to a connection, and
+commit its ledger row before that connection takes another (mail/pool.py). Only when nobody
+is left is the issue marked sent and its articles remembered. A crash anywhere leaves a
+state the next run simply continues.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +26,7 @@ from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
+from ..mail.pool import Job, Lanes
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
@@ -216,59 +219,59 @@ class IssueSend:
 
     def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
                  secret: str) -> None:
-        """The hot loop. While the server digests one message, the next subscriber's status
-        is checked and their message filled; the ledger row of each message is committed
-        before the next message is handed over."""
+        """The hot loop. Up to `smtp.connections` messages are under way at once; while the
+        server digests them, the next subscriber's status is checked and their message
+        filled; the ledger row of each message is committed before its connection takes
+        another. The pause rule counts failures in a row over all connections."""
         settings, clock, report = self.settings, self.clock, tally.report
         template = issue_message(rendered, settings, date=clock())
         sender = settings.sender.address
-        recipients = ledger.remaining(tag=self.options.tag)
         in_a_row = 0
         last_beat = clock()
+        paused: TransportUnavailable | None = None
 
-        def prepare() -> tuple[Recipient, bytes] | None:
-            """The next subscriber still subscribed, and their message; those who left since
+        def messages() -> Iterator[Job]:
+            """Each subscriber still subscribed, and their message; those who left since
             the send began are recorded as skipped on the way."""
-            for recipient in recipients:
+            for recipient in ledger.remaining(tag=self.options.tag):
                 if ledger.still_active(recipient.id):
                     fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
-                    return recipient, template.fill(fields)
+                    yield Job(recipient, sender, template.fill(fields),
+                              message_key(rendered.slug, recipient.email))
+                    continue
                 ledger.record(recipient.id, "skipped", now=clock(),
                               error="unsubscribed mid-send")
                 report.skipped += 1
                 tally.advance()
-            return None
 
-        current = prepare()
-        while current is not None:
-            recipient, message = current
-            upcoming: list = []
-            try:
-                self.transport.send(sender, recipient.email, message,
-                                    key=message_key(rendered.slug, recipient.email),
-                                    meanwhile=lambda: upcoming.append(prepare()))
-            except DeliveryError as error:
-                status = "failed" if error.permanent else "deferred"
-                ledger.record(recipient.id, status, now=clock(), error=str(error))
-                setattr(report, status, getattr(report, status) + 1)
-                if len(report.failures) < MAX_LISTED_FAILURES:
-                    report.failures.append((recipient.email, str(error)))
-                if error.no_such_address:
-                    report.no_such_address.append((recipient.id, recipient.email))
-                in_a_row += 1
-                if in_a_row >= settings.smtp.pause_after_failures:
-                    raise TransportUnavailable(f"{in_a_row} addresses failed in a row "
-                                               f"(last: {recipient.email}: {error})") from None
-            else:
-                ledger.record(recipient.id, "sent", now=clock())
-                report.sent += 1
-                in_a_row = 0
-            tally.advance()
-            current = upcoming[0]
-            now = clock()
-            if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
-                lock.heartbeat()
-                last_beat = now
+        lanes = Lanes(self.transport)
+        with closing(lanes.deliver(messages())) as outcomes:
+            for outcome in outcomes:
+                recipient, error = outcome.job.recipient, outcome.error
+                if error is not None:
+                    status = "failed" if error.permanent else "deferred"
+                    ledger.record(recipient.id, status, now=clock(), error=str(error))
+                    setattr(report, status, getattr(report, status) + 1)
+                    if len(report.failures) < MAX_LISTED_FAILURES:
+                        report.failures.append((recipient.email, str(error)))
+                    if error.no_such_address:
+                        report.no_such_address.append((recipient.id, recipient.email))
+                    in_a_row += 1
+                    if in_a_row >= settings.smtp.pause_after_failures and not paused:
+                        paused = TransportUnavailable(f"{in_a_row} addresses failed in a row "
+                                                      f"(last: {recipient.email}: {error})")
+                        lanes.stop()  # those under way still come back and are recorded
+                else:
+                    ledger.record(recipient.id, "sent", now=clock())
+                    report.sent += 1
+                    in_a_row = 0
+                tally.advance()
+                now = clock()
+                if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
+                    lock.heartbeat()
+                    last_beat = now
+        if paused:
+            raise paused
 
 
 @dataclass

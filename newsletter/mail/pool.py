@@ -1,0 +1,113 @@
+"""Several messages under way at once, one per lane (an SMTP connection, see
+`Transport.lanes`), their outcomes handed back one at a time as they finish.
+
+A relay tens of milliseconds away keeps one connection waiting most of the time; several
+connections, each with its own message, fill that wait. Each lane is a thread (smtplib
+blocks), and everything else stays in the caller's thread: it prepares the messages and
+records the outcomes, so the ledger has one writer. A lane takes its next message only
+when the caller comes back for the next outcome, that is after it recorded this one: a
+send killed at any moment leaves at most one unrecorded message per lane.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..common.model import Recipient
+from .transport import DeliveryError, Transport, TransportUnavailable
+
+
+@dataclass(frozen=True)
+class Job:
+    recipient: Recipient
+    sender: str
+    message: bytes
+    key: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    error: DeliveryError | None = None
+    """None: the server accepted the message."""
+
+
+class Lanes:
+    """`deliver` sends `jobs` over every lane of `transport` at once; `stop` lets the
+    messages under way finish and come back, and sends no more."""
+
+    def __init__(self, transport: Transport):
+        self.transports = transport.lanes()
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def deliver(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+        """Outcomes in the order they finish. The next job is prepared while the lanes
+        wait on the server. A server out of reach (TransportUnavailable) sends no more:
+        the outcomes under way still come back, then it is raised."""
+        jobs = iter(jobs)
+        finished: queue.Queue = queue.Queue()
+        lanes = [_Lane(transport, finished) for transport in self.transports]
+        idle = list(reversed(lanes))
+        under_way = 0
+        unavailable: TransportUnavailable | None = None
+        upcoming = next(jobs, None)
+        try:
+            while True:
+                while idle and upcoming is not None and not (self.stopped or unavailable):
+                    idle.pop().hand(upcoming)
+                    under_way += 1
+                    upcoming = next(jobs, None)
+                if not under_way:
+                    break
+                lane, job, error = finished.get()
+                under_way -= 1
+                if isinstance(error, TransportUnavailable):
+                    unavailable = unavailable or error
+                elif error is not None and not isinstance(error, DeliveryError):
+                    raise error  # a bug in a lane is the caller's to see
+                else:
+                    yield Outcome(job, error)
+                idle.append(lane)
+        finally:
+            for lane in lanes:
+                lane.finish()
+        if unavailable is not None:
+            raise unavailable
+
+
+class _Lane:
+    """One thread that sends what it is handed, one job at a time."""
+
+    def __init__(self, transport: Transport, finished: queue.Queue):
+        self.transport, self.finished = transport, finished
+        self.inbox: queue.Queue = queue.Queue(maxsize=1)
+        self.thread: threading.Thread | None = None
+
+    def hand(self, job: Job) -> None:
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, daemon=True,
+                                           name="newsletter-smtp-lane")
+            self.thread.start()
+        self.inbox.put(job)
+
+    def finish(self) -> None:
+        """Waits for the job under way, if any (its outcome is then not recorded: only a
+        caller that stopped iterating early gets here with one)."""
+        if self.thread is not None:
+            self.inbox.put(None)
+            self.thread.join()
+
+    def _work(self) -> None:
+        while (job := self.inbox.get()) is not None:
+            try:
+                self.transport.send(job.sender, job.recipient.email, job.message, key=job.key)
+            except BaseException as error:  # handed to the caller's thread, which decides
+                self.finished.put((self, job, error))
+            else:
+                self.finished.put((self, job, None))
