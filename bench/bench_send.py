@@ -95,8 +95,10 @@ def child(config: Path) -> None:
                              clock=lambda: datetime.now(timezone.utc))
     elapsed = time.perf_counter() - started
     transport.close()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({"sent": report.sent, "seconds": elapsed, "outcome": report.outcome,
-                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "peak_rss_mb": usage.ru_maxrss / 1024,
+                      "cpu_seconds": usage.ru_utime + usage.ru_stime}))
 
 
 def run_send(config: Path) -> dict:
@@ -210,7 +212,7 @@ def relay(args, sink_port: int) -> None:
     """The send, one smtplib connection and mailmerge through the delaying proxy, in turn."""
     proxy, port = start("delay_proxy.py", str(sink_port), "--rtt-ms", str(args.rtt_ms))
     try:
-        sends, bares, merges, peaks = [], [], [], []
+        sends, bares, merges, peaks, cpu = [], [], [], [], []
         message = None
         for round_number in range(args.rounds):
             def others():
@@ -225,6 +227,7 @@ def relay(args, sink_port: int) -> None:
             assert send["sent"] == args.relay_subscribers, send
             sends.append(send["sent"] / send["seconds"])
             peaks.append(send["peak_rss_mb"])
+            cpu.append(send["cpu_seconds"] / send["sent"])
             message = message or one_message(config)
             if len(bares) < len(sends):
                 others()
@@ -250,7 +253,8 @@ def relay(args, sink_port: int) -> None:
         ratios = [s / m for s, m in zip(sends, merges)]
         print(f"ratio send / mailmerge:      {statistics.median(ratios):6.1f}   per round: "
               + ", ".join(f"{r:.1f}" for r in ratios))
-    print(f"peak RSS of the relay send: {max(peaks):.0f} MB")
+    print(f"peak RSS of the relay send: {max(peaks):.0f} MB; its CPU: "
+          f"{statistics.median(cpu) * 1000:.2f} ms a message (the whole process)")
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ class Faults:
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
     closing_on_mail: set[int] = field(default_factory=set)    # MAIL numbers to answer 421
+    max_connections: int = 0  # more at once are hung up on before the greeting; 0: no cap
 
 
 class Handler:
@@ -44,6 +45,8 @@ class Handler:
         self.data_exchanges = 0
         self.mail_commands = 0
         self.connections = 0
+        self.open_connections = 0
+        self.most_open = 0
         self.envelope_reads: list[bytes] = []
         self.lock = threading.Lock()
 
@@ -88,12 +91,28 @@ class PipeliningHandler(Handler):
 
 
 class RecordingSMTP(SMTP):
-    """aiosmtpd's server, counting connections and keeping the reads that carry a MAIL."""
+    """aiosmtpd's server, counting connections (and refusing those over a cap, as a
+    provider does) and keeping the reads that carry a MAIL."""
 
     def connection_made(self, transport):
-        with self.event_handler.lock:
-            self.event_handler.connections += 1
+        handler = self.event_handler
+        with handler.lock:
+            cap = handler.faults.max_connections
+            refused = bool(cap) and handler.open_connections >= cap
+            if not refused:
+                handler.connections += 1
+                handler.open_connections += 1
+                handler.most_open = max(handler.most_open, handler.open_connections)
+        self._counted = not refused
         super().connection_made(transport)
+        if refused:
+            transport.close()
+
+    def connection_lost(self, error):
+        if getattr(self, "_counted", False):
+            with self.event_handler.lock:
+                self.event_handler.open_connections -= 1
+        super().connection_lost(error)
 
     def data_received(self, data: bytes) -> None:
         if b"MAIL FROM:" in data:
@@ -143,6 +162,7 @@ class SmtpServer:
         self.controller.start()
         with self.handler.lock:
             self.handler.connections = 0  # start() connects once to see the server is up
+            self.handler.most_open = self.handler.open_connections
         return self
 
     def __exit__(self, *_exc) -> None:

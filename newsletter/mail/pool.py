@@ -7,12 +7,17 @@ blocks), and everything else stays in the caller's thread: it prepares the messa
 records the outcomes, so the ledger has one writer. A lane takes its next message only
 when the caller comes back for the next outcome, that is after it recorded this one: a
 send killed at any moment leaves at most one unrecorded message per lane.
+
+A lane that cannot reach the server while others can (a provider that accepts fewer
+connections than `smtp.connections`) is given up, and its message goes to another lane:
+a cap costs speed, not the send. Only when no lane is left does the send pause.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -48,26 +53,36 @@ class Lanes:
 
     def deliver(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         """Outcomes in the order they finish. The next job is prepared while the lanes
-        wait on the server. A server out of reach (TransportUnavailable) sends no more:
-        the outcomes under way still come back, then it is raised."""
+        wait on the server. When the last lane cannot reach the server
+        (TransportUnavailable), no more is sent: the outcomes under way still come back,
+        then it is raised."""
         jobs = iter(jobs)
         finished: queue.Queue = queue.Queue()
         lanes = [_Lane(transport, finished) for transport in self.transports]
         idle = list(reversed(lanes))
+        working = len(lanes)
         under_way = 0
         unavailable: TransportUnavailable | None = None
+        again: deque[Job] = deque()  # handed to a lane that was then given up: not sent
         upcoming = next(jobs, None)
         try:
             while True:
-                while idle and upcoming is not None and not (self.stopped or unavailable):
-                    idle.pop().hand(upcoming)
+                while idle and (again or upcoming) and not (self.stopped or unavailable):
+                    if again:
+                        idle.pop().hand(again.popleft())
+                    else:
+                        idle.pop().hand(upcoming)
+                        upcoming = next(jobs, None)
                     under_way += 1
-                    upcoming = next(jobs, None)
                 if not under_way:
                     break
                 lane, job, error = finished.get()
                 under_way -= 1
                 if isinstance(error, TransportUnavailable):
+                    if working > 1:
+                        working -= 1
+                        again.append(job)
+                        continue  # this lane takes nothing more
                     unavailable = unavailable or error
                 elif error is not None and not isinstance(error, DeliveryError):
                     raise error  # a bug in a lane is the caller's to see

@@ -244,6 +244,18 @@ def test_faults_on_several_connections_each_address_keeps_its_own_outcome(tmp_pa
         assert Subscribers(store.engine).get(ids[19]).status == "active"
 
 
+def test_a_server_that_takes_fewer_connections_gets_them_and_the_send_completes(tmp_path,
+                                                                                  smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, retries=1,
+                                              extra="connections = 5"))
+    add_subscribers(store, numbered(30))
+    smtp.faults.max_connections = 2
+    report = send(settings, store)
+    assert (report.outcome, report.sent) == ("complete", 30)
+    assert sorted(smtp.count_by_recipient().values()) == [1] * 30
+    assert smtp.handler.most_open == 2
+
+
 def test_a_dead_smtp_server_pauses_with_a_clear_message(tmp_path):
     from ..smtpserver import free_port
 
