@@ -41,20 +41,13 @@ class TransportUnavailable(MailError):
     """Nothing can be sent right now (server down, login refused): the send pauses."""
 
 
-Meanwhile = Callable[[], None] | None
-"""Work to do while the server digests a message (preparing the next one): on a two-core
-machine it runs while the server works, instead of after."""
-
-
 class Transport(Protocol):
     delivers: bool
     """True when a message handed over is on its way to the reader; False for a rehearsal
     (an outbox nobody sends from), which must not count anything as sent."""
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
-             meanwhile: Meanwhile = None) -> None:
-        """Deliver or raise DeliveryError. `key` names the message uniquely and stably;
-        `meanwhile` is called once, whatever happens."""
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
+        """Deliver or raise DeliveryError. `key` names the message uniquely and stably."""
 
     def lanes(self) -> list[Transport]:
         """The transports a send may use at once, each with one message under way; this
@@ -73,8 +66,7 @@ class OutboxTransport:
         self.folder = folder
         self.delivers = delivers
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
-             meanwhile: Meanwhile = None) -> None:
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
         *folders, name = (_file_name(part) for part in key.split("/"))
         path = self.folder.joinpath(*folders, name + ".eml")
         try:
@@ -85,9 +77,6 @@ class OutboxTransport:
         except OSError as error:
             raise TransportUnavailable(f"cannot write to the outbox {self.folder}: {error}",
                                        hint="check the store.outbox folder") from None
-        finally:
-            if meanwhile:
-                meanwhile()
 
     def lanes(self) -> list[Transport]:
         """Writing a file takes no round trip: one lane keeps up."""
@@ -158,20 +147,14 @@ class SmtpTransport:
                                                 rate=self.rate))
         return [self, *self._siblings]
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
-             meanwhile: Meanwhile = None) -> None:
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
         self.rate.wait()
-        meanwhile = _once(meanwhile)
-        try:
-            self._send_with_retries(sender, recipient, _data_phase(message), meanwhile)
-        finally:
-            meanwhile()  # if the message never reached the data phase
+        self._send_with_retries(sender, recipient, _data_phase(message))
 
-    def _send_with_retries(self, sender: str, recipient: str, data: bytes,
-                           meanwhile: Callable[[], None]) -> None:
+    def _send_with_retries(self, sender: str, recipient: str, data: bytes) -> None:
         for attempt in range(self.server.retries + 1):
             try:
-                self._transaction(self._connection(), sender, recipient, data, meanwhile)
+                self._transaction(self._connection(), sender, recipient, data)
                 return
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = error.recipients.get(recipient, (450, b"refused"))
@@ -192,11 +175,10 @@ class SmtpTransport:
                 raise failure
             self.sleep(self.server.retry_wait_seconds * 2 ** attempt)
 
-    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes,
-                     meanwhile: Callable[[], None]) -> None:
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str,
+                     data: bytes) -> None:
         """smtplib's sendmail for one recipient, with the envelope pipelined where the
-        server allows it, and `meanwhile` run between handing over the data and reading the
-        server's verdict on it. Each refusal is raised as smtplib would raise it, so it is
+        server allows it. Each refusal is raised as smtplib would raise it, so it is
         attributed to the sender, the recipient or the data."""
         smtp.ehlo_or_helo_if_needed()
         replies = _envelope(smtp, sender, recipient)
@@ -212,7 +194,6 @@ class SmtpTransport:
             _abandon(smtp, [code for code, _ in replies])
             raise refusal
         smtp.send(data)
-        meanwhile()
         code, reply = smtp.getreply()
         if code != 250:
             smtp.rset()
@@ -307,18 +288,6 @@ def _abandon(smtp: smtplib.SMTP, codes: list[int]) -> None:
         smtp.send(b".\r\n")
         smtp.getreply()
     smtp.rset()
-
-
-def _once(function: Meanwhile) -> Callable[[], None]:
-    called = False
-
-    def call() -> None:
-        nonlocal called
-        if function is not None and not called:
-            called = True
-            function()
-
-    return call
 
 
 def _data_phase(message: bytes) -> bytes:

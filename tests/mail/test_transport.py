@@ -25,32 +25,10 @@ def test_lines_that_start_with_a_dot_arrive_intact(smtp):
     assert smtp.messages[0].data.replace(b"\r\n", b"\n") == MESSAGE.replace(b"\r\n", b"\n")
 
 
-@pytest.mark.parametrize("fault", ["none", "permanent", "temporary", "dropped"])
-def test_meanwhile_runs_exactly_once_whatever_happens(smtp, fault):
-    if fault == "permanent":
-        smtp.faults.permanent.add("b@mail.example")
-    elif fault == "temporary":
-        smtp.faults.temporary["b@mail.example"] = 9
-    elif fault == "dropped":
-        smtp.faults.drop_on_data.update({1, 2, 3})
-    calls = []
-    sender = transport(smtp.port, retries=2)
-    try:
-        sender.send("a@clinic.example", "b@mail.example", MESSAGE, key="k",
-                    meanwhile=lambda: calls.append(1))
-    except DeliveryError as error:
-        assert fault != "none" and error.permanent == (fault == "permanent")
-    finally:
-        sender.close()
-    assert calls == [1]
-
-
-def test_meanwhile_runs_even_when_the_server_is_unreachable():
-    calls = []
+def test_an_unreachable_server_is_one_clear_error():
     with pytest.raises(TransportUnavailable, match="connection refused"):
         transport(free_port(), retries=0).send("a@clinic.example", "b@mail.example", MESSAGE,
-                                               key="k", meanwhile=lambda: calls.append(1))
-    assert calls == [1]
+                                               key="k")
 
 
 def test_the_rate_limit_spaces_messages_out(smtp):
