@@ -104,7 +104,7 @@ class SmtpSettings:
     rate_per_second: float = 0.0
     """At most this many messages a second over all connections together (0: as fast as
     the server accepts them)."""
-    connections: int = 8
+    connections: int = 16
     """Connections to the server at once, each with one message under way: a relay tens of
     milliseconds away makes one connection wait most of its time (see the README's Speed)."""
     retries: int = 3
