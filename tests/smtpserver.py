@@ -1,8 +1,9 @@
 """A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
 
 It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
-Faults: an RCPT reply per address (4xx a number of times, or 5xx), dropping the connection
-in the middle of chosen DATA exchanges, and a 421 (then closing) to chosen MAIL commands.
+Faults: an RCPT reply per address (4xx a number of times, 5xx, or 421 and hanging up),
+and dropping the connection in the middle of chosen DATA exchanges (by number, or by
+address a number of times).
 With `pipelining`, it offers PIPELINING (RFC 2920; aiosmtpd reads pipelined commands in
 order but does not say so) and keeps each read that carried a MAIL command, so a test sees
 what came in one write.
@@ -34,7 +35,8 @@ class Faults:
     permanent: set[str] = field(default_factory=set)          # "550 5.1.1 no such mailbox"
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
-    closing_on_mail: set[int] = field(default_factory=set)    # MAIL numbers to answer 421
+    dropped: dict[str, int] = field(default_factory=dict)     # address -> DATA cuts left
+    closing: dict[str, int] = field(default_factory=dict)     # address -> 421s left at RCPT
     max_connections: int = 0  # more at once are hung up on before the greeting; 0: no cap
 
 
@@ -43,23 +45,11 @@ class Handler:
         self.faults = faults
         self.messages: list[Received] = []
         self.data_exchanges = 0
-        self.mail_commands = 0
         self.connections = 0
         self.open_connections = 0
         self.most_open = 0
         self.envelope_reads: list[bytes] = []
         self.lock = threading.Lock()
-
-    async def handle_MAIL(self, server, session, envelope, address, options):
-        with self.lock:
-            self.mail_commands += 1
-            if self.mail_commands in self.faults.closing_on_mail:
-                # the reply goes out, then the server hangs up, as a relay shedding load does
-                asyncio.get_running_loop().call_soon(server.transport.close)
-                return "421 4.7.0 too busy, closing connection"
-        envelope.mail_from = address
-        envelope.mail_options.extend(options)
-        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         with self.lock:
@@ -70,13 +60,21 @@ class Handler:
             if self.faults.temporary.get(address, 0) > 0:
                 self.faults.temporary[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"
+            if self.faults.closing.get(address, 0) > 0:
+                self.faults.closing[address] -= 1
+                # the reply goes out, then the server hangs up, as a relay shedding load does
+                asyncio.get_running_loop().call_soon(server.transport.close)
+                return "421 4.7.0 too busy, closing connection"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.data_exchanges += 1
-            if self.data_exchanges in self.faults.drop_on_data:
+            cut = [r for r in envelope.rcpt_tos if self.faults.dropped.get(r, 0) > 0]
+            for address in cut:
+                self.faults.dropped[address] -= 1
+            if cut or self.data_exchanges in self.faults.drop_on_data:
                 server.transport.close()  # the connection dies before the reply
                 return "421 closing"
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),

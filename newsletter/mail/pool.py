@@ -10,7 +10,7 @@ send killed at any moment leaves at most one unrecorded message per lane.
 
 A lane that cannot reach the server while others can (a provider that accepts fewer
 connections than `smtp.connections`) is given up, and its message goes to another lane:
-a cap costs speed, not the send. Only when no lane is left does the send pause.
+a cap costs speed, not the send. When no lane reaches the server, the send pauses.
 """
 
 from __future__ import annotations
@@ -53,21 +53,23 @@ class Lanes:
 
     def deliver(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         """Outcomes in the order they finish. The next job is prepared while the lanes
-        wait on the server. When the last lane cannot reach the server
-        (TransportUnavailable), no more is sent: the outcomes under way still come back,
-        then it is raised."""
+        wait on the server. A lane that cannot reach it (TransportUnavailable) takes nothing
+        more, and its job goes to another lane once one has reached the server; when none
+        can, nothing more is sent: the outcomes under way still come back, then the error
+        is raised."""
         jobs = iter(jobs)
         finished: queue.Queue = queue.Queue()
         lanes = [_Lane(transport, finished) for transport in self.transports]
         idle = list(reversed(lanes))
-        working = len(lanes)
         under_way = 0
-        unavailable: TransportUnavailable | None = None
-        again: deque[Job] = deque()  # handed to a lane that was then given up: not sent
+        reached = False  # some lane talked to the server: it is there
+        unreachable: TransportUnavailable | None = None
+        again: deque[Job] = deque()  # handed to a lane that could not reach the server
         upcoming = next(jobs, None)
         try:
             while True:
-                while idle and (again or upcoming) and not (self.stopped or unavailable):
+                while (idle and (again or upcoming) and not self.stopped
+                       and (reached or unreachable is None)):
                     if again:
                         idle.pop().hand(again.popleft())
                     else:
@@ -79,21 +81,19 @@ class Lanes:
                 lane, job, error = finished.get()
                 under_way -= 1
                 if isinstance(error, TransportUnavailable):
-                    if working > 1:
-                        working -= 1
-                        again.append(job)
-                        continue  # this lane takes nothing more
-                    unavailable = unavailable or error
-                elif error is not None and not isinstance(error, DeliveryError):
+                    unreachable = unreachable or error
+                    again.append(job)  # not sent; this lane takes nothing more
+                    continue
+                if error is not None and not isinstance(error, DeliveryError):
                     raise error  # a bug in a lane is the caller's to see
-                else:
-                    yield Outcome(job, error)
+                reached = True
+                yield Outcome(job, error)
                 idle.append(lane)
         finally:
             for lane in lanes:
                 lane.finish()
-        if unavailable is not None:
-            raise unavailable
+        if unreachable is not None and (again or not reached) and not self.stopped:
+            raise unreachable
 
 
 class _Lane:

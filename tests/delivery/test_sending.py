@@ -225,8 +225,8 @@ def test_faults_on_several_connections_each_address_keeps_its_own_outcome(tmp_pa
         smtp.faults.temporary[reader[6]] = 9     # still busy after the retries: deferred
         smtp.faults.permanent.add(reader[10])    # 5.1.1: failed, and marked bounced
         smtp.faults.policy.add(reader[19])       # 5.7.1: failed, still subscribed
-        smtp.faults.drop_on_data.update({5, 17})  # the connection dies before the verdict
-        smtp.faults.closing_on_mail.add(25)      # 421: that connection is closed
+        smtp.faults.dropped.update({reader[4]: 1, reader[16]: 1})  # cut before the verdict
+        smtp.faults.closing[reader[24]] = 1      # 421 to its RCPT, and the server hangs up
         report = send(settings, store)
         assert (report.sent, report.failed, report.deferred) == (37, 2, 1)
         assert sorted(report.failures) == [
@@ -270,7 +270,7 @@ def test_a_dead_smtp_server_pauses_with_a_clear_message(tmp_path):
 
 def test_someone_who_unsubscribes_mid_send_gets_nothing_after_that(tmp_path, smtp):
     settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
-    ids = add_subscribers(store, numbered(10))
+    ids = add_subscribers(store, numbered(40))  # more than a message for each connection
 
     def unsubscribe_the_last_after_the_first(done, total):
         if done == 1:
@@ -279,8 +279,8 @@ def test_someone_who_unsubscribes_mid_send_gets_nothing_after_that(tmp_path, smt
                              .values(status="unsubscribed"))
 
     report = send(settings, store, progress=unsubscribe_the_last_after_the_first)
-    assert (report.sent, report.skipped, report.outcome) == (9, 1, "complete")
-    assert "reader00010@mail.example" not in smtp.count_by_recipient()
+    assert (report.sent, report.skipped, report.outcome) == (39, 1, "complete")
+    assert "reader00040@mail.example" not in smtp.count_by_recipient()
 
 
 def test_a_held_issue_needs_approval_and_approval_is_recorded(tmp_path, smtp):

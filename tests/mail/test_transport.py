@@ -103,7 +103,7 @@ def test_each_refusal_is_the_recipients_own_and_the_connection_goes_on(offered):
 @pytest.mark.parametrize("offered", [True, False], ids=["pipelining", "one by one"])
 def test_a_421_closes_that_connection_and_the_message_goes_on_a_new_one(offered):
     with SmtpServer(pipelining=offered) as server:
-        server.faults.closing_on_mail.add(2)
+        server.faults.closing["r1@mail.example"] = 1
         sender = transport(server.port)
         for n in range(3):
             sender.send("a@clinic.example", f"r{n}@mail.example", MESSAGE, key="k")
