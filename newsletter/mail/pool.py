@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -76,6 +77,7 @@ class Lanes:
                         idle.pop().hand(upcoming)
                         upcoming = next(jobs, None)
                     under_way += 1
+                    time.sleep(0)  # the GIL to that lane, so it writes before we prepare more
                 if not under_way:
                     break
                 lane, job, error = finished.get()
