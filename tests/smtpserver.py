@@ -1,9 +1,9 @@
 """A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
 
 It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
-Faults: an RCPT reply per address (4xx a number of times, 5xx, or 421 and hanging up),
-and dropping the connection in the middle of chosen DATA exchanges (by number, or by
-address a number of times).
+Faults: an RCPT reply per address (4xx a number of times or for ever, 5xx, or 421 and
+hanging up), dropping the connection in the middle of chosen DATA exchanges (by number, or
+by address a number of times), and holding back the reply to one.
 With `pipelining`, it offers PIPELINING (RFC 2920; aiosmtpd reads pipelined commands in
 order but does not say so) and keeps each read that carried a MAIL command, so a test sees
 what came in one write.
@@ -34,10 +34,20 @@ class Faults:
     temporary: dict[str, int] = field(default_factory=dict)  # address -> 4xx replies left
     permanent: set[str] = field(default_factory=set)          # "550 5.1.1 no such mailbox"
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
+    full: set[str] = field(default_factory=set)               # "452 4.2.2 mailbox full", always
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
     dropped: dict[str, int] = field(default_factory=dict)     # address -> DATA cuts left
     closing: dict[str, int] = field(default_factory=dict)     # address -> 421s left at RCPT
     max_connections: int = 0  # more at once are hung up on before the greeting; 0: no cap
+    hold_data: int = 0  # this DATA exchange is answered only once `release` is set
+
+
+class Hold:
+    """A server that takes its time: `reached` is set when the held exchange arrives, and
+    it is answered once the test sets `release`."""
+
+    def __init__(self):
+        self.reached, self.release = threading.Event(), threading.Event()
 
 
 class Handler:
@@ -50,6 +60,7 @@ class Handler:
         self.most_open = 0
         self.envelope_reads: list[bytes] = []
         self.lock = threading.Lock()
+        self.hold = Hold()
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         with self.lock:
@@ -57,6 +68,8 @@ class Handler:
                 return "550 5.1.1 no such mailbox here"
             if address in self.faults.policy:
                 return "550 5.7.1 message refused by local policy"
+            if address in self.faults.full:
+                return "452 4.2.2 mailbox full"
             if self.faults.temporary.get(address, 0) > 0:
                 self.faults.temporary[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"
@@ -71,14 +84,18 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.data_exchanges += 1
+            exchange = self.data_exchanges
             cut = [r for r in envelope.rcpt_tos if self.faults.dropped.get(r, 0) > 0]
             for address in cut:
                 self.faults.dropped[address] -= 1
-            if cut or self.data_exchanges in self.faults.drop_on_data:
+            if cut or exchange in self.faults.drop_on_data:
                 server.transport.close()  # the connection dies before the reply
                 return "421 closing"
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                           envelope.original_content or envelope.content))
+        if exchange == self.faults.hold_data:  # other connections are served meanwhile
+            self.hold.reached.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.hold.release.wait)
         return "250 Message accepted for delivery"
 
 
@@ -164,7 +181,12 @@ class SmtpServer:
         return self
 
     def __exit__(self, *_exc) -> None:
+        self.handler.hold.release.set()
         self.controller.stop()
+
+    @property
+    def hold(self) -> Hold:
+        return self.handler.hold
 
     @property
     def messages(self) -> list[Received]:

@@ -13,7 +13,7 @@ from ..common.errors import NewsletterError
 from ..common.i18n import gettext
 from ..common.settings import Settings
 from ..common.templates import environment
-from ..common.tokens import sign, verify
+from ..common.tokens import row_id, sign, verify
 from ..issue.message import automated_message
 from ..issue.render import greeting
 from .addresses import clean_name, normalize_address
@@ -63,10 +63,13 @@ def confirmation_of(secret: str, token: str, *, now: datetime) -> Confirmation:
     """Who asked, and when, from a genuine, unexpired confirmation token."""
     payload = verify(secret, PURPOSE, token)
     subscriber_id, _, expires = (payload or "").partition(".")
-    if not (subscriber_id.isdigit() and expires.isdigit()):
+    try:
+        expiry = datetime.fromtimestamp(int(expires), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        expiry = None
+    if row_id(subscriber_id) is None or expiry is None:
         raise BadLink("this confirmation link is not valid",
                       hint="copy the whole link from the email, or subscribe again")
-    expiry = datetime.fromtimestamp(int(expires), timezone.utc)
     if now > expiry:
         raise ExpiredLink(f"this confirmation link has expired (links work for "
                           f"{CONFIRM_HOURS} hours)", hint="subscribe again for a new link")

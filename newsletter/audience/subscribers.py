@@ -3,7 +3,9 @@
 
 An address that unsubscribed, bounced or complained is *suppressed*. Nothing here that staff
 run in bulk or by hand (an import, `add`) makes it active again; it stays in the table so
-that a later import of an old patient list cannot bring it back.
+that a later import of an old patient list cannot bring it back, and each suppression is
+also appended to the suppression file beside the database (storage/suppressions.py), which
+an import honors, so that not even the loss of the database brings it back.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..common.errors import SubscriberError
 from ..storage import db
+from ..storage.suppressions import LIFTED, SuppressionFile
 from .addresses import InvalidValue, clean_name, normalize_address, parse_tags
 from .csv_file import Duplicate, ImportRow, RowError, format_subscriber_csv, parse_subscriber_csv
 
@@ -86,6 +89,10 @@ class ImportReport:
     errors: tuple[RowError, ...] = ()
     warnings: tuple[str, ...] = ()
 
+    suppression_file: str = ""
+    """The file that suppressed rows the database did not know, and how many."""
+    by_file: int = 0
+
     def problems(self) -> list[tuple[int, str, str]]:
         """Every row that was not imported as (line, what the file says, why), in file order."""
         return sorted([(e.line, e.raw, e.reason) for e in self.errors]
@@ -97,8 +104,10 @@ class ImportReport:
     def lines(self, source_name: str) -> list[str]:
         """The report as the CLI prints it and the staff page shows it: a count, then every
         row that was not imported with its line number and why, then the warnings."""
+        by_file = (f" ({self.by_file} by the suppression file {self.suppression_file})"
+                   if self.by_file else "")
         return ([f"{source_name}: {self.added} added, {self.updated} updated, "
-                 f"{self.unchanged} unchanged, {len(self.suppressed)} suppressed, "
+                 f"{self.unchanged} unchanged, {len(self.suppressed)} suppressed{by_file}, "
                  f"{len(self.duplicates)} duplicate(s), {len(self.errors)} error(s)"]
                 + [f"  line {line}: {raw!r} — {reason}" for line, raw, reason in self.problems()]
                 + [f"  warning: {warning}" for warning in self.warnings])
@@ -109,6 +118,7 @@ class Subscribers:
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        self.suppression_file = SuppressionFile.beside(engine)
 
     @classmethod
     def open(cls, url: str) -> Subscribers:
@@ -165,13 +175,20 @@ class Subscribers:
             now: datetime, status: str = "active") -> Subscriber:
         """Add or update one subscriber. An empty name or no tags leave the stored ones;
         a pending address added as active becomes active (whoever adds it vouches for it).
-        A suppressed address is refused with the reason."""
+        A suppressed address is refused with the reason, one the database forgot but the
+        suppression file lists too; a sign-up (pending) gets it back as it was, for opt-in
+        to decide (one who unsubscribed may come back)."""
         if status not in ("pending", "active") or source not in SOURCES:
             raise SubscriberError(f"a subscriber is added as pending or active from "
                                   f"{'/'.join(SOURCES)}, not {status!r} from {source!r}")
         row = _checked(email, name, tags)
         with self._transaction() as conn:
             found = _one(conn, _T.c.email == row.email)
+            if found is None and (entry := self._on_file().get(row.email)):
+                conn.execute(insert(_T), [_restored(row, entry.status, entry.at, now)])
+                found = _one(conn, _T.c.email == row.email)
+                if status == "pending":
+                    return found
             if found is None:
                 conn.execute(insert(_T), [_new(row, status, source, now)])
             elif found.suppressed:
@@ -187,12 +204,20 @@ class Subscribers:
         parsed = parse_subscriber_csv(text, source_name)
         counts = {"updated": 0, "unchanged": 0}
         suppressed = []
+        on_file = self._on_file()
+        by_file = 0
         with self._transaction() as conn:
             existing = _by_emails(conn, [row.email for row in parsed.rows])
             new = []
             for row in parsed.rows:
                 found = existing.get(row.email)
-                if found is None:
+                if found is None and row.email in on_file:  # the database forgot them
+                    entry = on_file[row.email]
+                    new.append(_restored(row, entry.status, entry.at, now))
+                    suppressed.append(Suppressed(row.line, row.email, entry.status,
+                                                 entry.at.date()))
+                    by_file += 1
+                elif found is None:
                     new.append(_new(row, "active", "import", now))
                 elif found.suppressed:
                     suppressed.append(Suppressed(row.line, row.email, found.status,
@@ -202,9 +227,15 @@ class Subscribers:
                     counts["updated" if changed else "unchanged"] += 1
             if new:
                 conn.execute(insert(_T), new)
-        return ImportReport(added=len(new), **counts, suppressed=tuple(suppressed),
+        return ImportReport(added=len(new) - by_file, **counts, suppressed=tuple(suppressed),
                             duplicates=parsed.duplicates, errors=parsed.errors,
-                            warnings=parsed.warnings)
+                            warnings=parsed.warnings, by_file=by_file,
+                            suppression_file=str(self.suppression_file.path or ""))
+
+    def _on_file(self) -> dict:
+        """Who the suppression file says must not be mailed, by address."""
+        return {email: entry for email, entry in self.suppression_file.suppressed().items()
+                if entry.status in SUPPRESSED}
 
     def remove(self, email: str, *, now: datetime, source: str = "cli") -> Subscriber:
         """Stop mailing an address for good. One we never had is recorded as unsubscribed
@@ -215,14 +246,20 @@ class Subscribers:
         with self._transaction() as conn:
             if _one(conn, _T.c.email == row.email) is None:
                 conn.execute(insert(_T), [_new(row, "unsubscribed", source, now)])
-            _unsubscribe(conn, _T.c.email == row.email, now)
+                self.suppression_file.append(row.email, "unsubscribed", now)
+            elif _unsubscribe(conn, _T.c.email == row.email, now):
+                self.suppression_file.append(row.email, "unsubscribed", now)
             return _one(conn, _T.c.email == row.email)
 
     def unsubscribe(self, subscriber_id: int, *, now: datetime) -> bool:
         """Idempotent, for the unsubscribe link: whether this call changed anything.
         An unknown id or an already suppressed subscriber is left as it is."""
         with self.engine.begin() as conn:
-            return _unsubscribe(conn, _T.c.id == subscriber_id, now)
+            changed = _unsubscribe(conn, _T.c.id == subscriber_id, now)
+            if changed:
+                self.suppression_file.append(_one(conn, _T.c.id == subscriber_id).email,
+                                             "unsubscribed", now)
+            return changed
 
     def confirm(self, subscriber_id: int, *, requested_at: datetime, now: datetime) -> bool:
         """Double opt-in: the person followed a link asked for at `requested_at` (see
@@ -235,7 +272,9 @@ class Subscribers:
                                                    _T.c.status == found.status)
                                   .values(status="active", confirmed_at=now,
                                           unsubscribed_at=None, updated_at=now))
-            return result.rowcount > 0
+        if result.rowcount and found.email in self.suppression_file.suppressed():
+            self.suppression_file.append(found.email, LIFTED, now)  # they asked to come back
+        return result.rowcount > 0
 
     def set_status(self, subscriber_id: int, status: str, *, now: datetime) -> bool:
         """Record a bounce or a complaint (or any other move); whether anything changed.
@@ -257,6 +296,8 @@ class Subscribers:
             if status == "active" and found.confirmed_at is None:
                 values["confirmed_at"] = now
             conn.execute(update(_T).where(_T.c.id == subscriber_id).values(**values))
+            if status in SUPPRESSED:
+                self.suppression_file.append(found.email, status, now)
             return True
 
     @contextmanager
@@ -310,6 +351,13 @@ def _new(row: ImportRow, status: str, source: str, now: datetime) -> dict:
             "source": source, "created_at": now, "updated_at": now,
             "confirmed_at": now if status == "active" else None,
             "unsubscribed_at": now if status == "unsubscribed" else None}
+
+
+def _restored(row: ImportRow, status: str, since: datetime, now: datetime) -> dict:
+    """An address the suppression file knows and the database does not: back in the table
+    as it was, so the database remembers it again."""
+    return {**_new(row, status, "import", now), "updated_at": since,
+            "unsubscribed_at": since if status == "unsubscribed" else None}
 
 
 def _by_emails(conn, emails: list[str]) -> dict[str, Subscriber]:

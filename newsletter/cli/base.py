@@ -39,9 +39,35 @@ def common_options(command):
     @functools.wraps(command)
     def wrapper(*args, config_path: Path | None, verbose: bool, **kwargs):
         click.get_current_context().meta["verbose"] = verbose
+        _check_text(kwargs)
         return command(*args, settings=load_settings(config_path), **kwargs)
 
     return wrapper
+
+
+class NotText(NewsletterError):
+    """An argument whose bytes are not UTF-8 (Python keeps them as lone surrogates, which
+    no database, file or mail header takes)."""
+
+
+def _check_text(values: dict) -> None:
+    params = {param.name: param for param in click.get_current_context().command.params}
+    for key, value in values.items():
+        for text in value if isinstance(value, (tuple, list)) else (value,):
+            if not isinstance(text, str):
+                continue
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as error:
+                param = params.get(key)
+                label = (param.opts[0] if isinstance(param, click.Option)
+                         else param.human_readable_name if param else key)
+                code = ord(text[error.start])  # 0xDC80-0xDCFF: the undecodable byte
+                byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a byte"
+                raise NotText(f"{label} is not UTF-8 text: {byte} at position "
+                              f"{error.start + 1} is not a character",
+                              hint="type it again in a terminal set to UTF-8 (LANG=C.UTF-8, "
+                                   "say), or import it from a UTF-8 CSV file") from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})

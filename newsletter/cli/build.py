@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..common.clock import utc_now
+from ..common.errors import NewsletterError
 from ..common.settings import Settings
 from ..issue.build import BuildOutcome, build_next_issue
 from ..issue.files import review_files
@@ -53,12 +54,32 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
     _print_summary(preview, written)
 
 
+class CannotWriteFiles(NewsletterError):
+    """The --out folder cannot be made or written to."""
+
+
 def write_issue_files(outcome: BuildOutcome, preview: Preview, out_dir: Path) -> list[Path]:
     files = review_files(outcome, preview)
-    (out_dir / "social").mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (out_dir / name).write_text(content, encoding="utf-8")
+    try:
+        (out_dir / "social").mkdir(parents=True, exist_ok=True)
+        for name, content in files.items():
+            (out_dir / name).write_text(content, encoding="utf-8")
+    except OSError as error:
+        raise CannotWriteFiles(f"cannot write the issue's files to {out_dir}: "
+                               f"{error.strerror or error}", hint=_out_hint(out_dir, error)
+                               ) from None
     return [out_dir / name for name in files]
+
+
+def _out_hint(out_dir: Path, error: OSError) -> str:
+    """What is in the way: a file where a folder should be, or a folder not ours to write."""
+    there = next((p for p in [out_dir, *out_dir.parents] if p.exists()), Path("."))
+    if not there.is_dir():
+        return f"{there} is a file, not a folder: choose another folder with --out"
+    if isinstance(error, PermissionError):
+        return (f"you may not write in {there}: choose a folder you can write in with --out, "
+                "or change its permissions")
+    return "choose another folder with --out"
 
 
 def _print_summary(preview: Preview, written: list[Path]) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+
 import click
 
+from ..common.errors import NewsletterError
 from ..common.settings import Settings
 from .base import common_options, main
 
@@ -36,7 +40,29 @@ def serve(settings: Settings, host: str, port: int, threads: int):
 
     app = create_app(settings, exposed=not is_loopback(host))
     shown = f"[{host}]" if ":" in host else host
+    proxied = bool(settings.web.trusted_proxies)
+    try:  # Behind a proxy the app's ProxyFix reads X-Forwarded-*; else waitress drops them.
+        server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                        ident="newsletter",
+                                        clear_untrusted_proxy_headers=not proxied)
+    except OSError as error:
+        raise CannotListen(f"cannot listen on {shown}:{port}: {error.strerror or error}",
+                           hint=_listen_hint(error, port)) from None
     click.echo(f"Staff preview: http://{shown}:{port}/staff/  (Ctrl-C stops)")
-    # Behind a proxy the app's ProxyFix reads X-Forwarded-*; else waitress drops them.
-    waitress.serve(app, host=host, port=port, threads=threads, ident="newsletter",
-                   clear_untrusted_proxy_headers=not settings.web.trusted_proxies)
+    logging.basicConfig()  # as waitress.serve does: its warnings reach the terminal
+    server.run()
+
+
+class CannotListen(NewsletterError):
+    """The address or port given to `newsletter serve` cannot be used."""
+
+
+def _listen_hint(error: OSError, port: int) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return (f"another program (another `newsletter serve`?) already uses port {port}: "
+                "stop it, or choose another port with --port")
+    if error.errno == errno.EACCES:
+        return "ports below 1024 need extra rights: choose another with --port, e.g. 8000"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return "this machine has no such address: check --host (127.0.0.1 by default)"
+    return "check --host and --port"

@@ -91,6 +91,9 @@ class StoreSettings:
     """False: with no SMTP host, a send to the outbox is a rehearsal: the files are written,
     nothing counts as sent and the issue stays open. True: the outbox is how mail leaves
     (a pickup folder a local mail server reads), so a send to it is the real one."""
+    lock_stale_seconds: int = 300
+    """A send's lock that shows no sign of life this long is taken over by the next send.
+    A running send renews it every few seconds, whatever it is waiting for."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,10 @@ class SmtpSettings:
     retries: int = 3
     retry_wait_seconds: float = 2.0
     pause_after_failures: int = 10
+    give_up_after_attempts: int = 5
+    """An address still deferred (4xx) by this many runs is failed, and the issue completes."""
+    give_up_after_days: int = 3
+    """... or by any run this many days after it was first deferred."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +124,9 @@ class WebSettings:
     trusted_proxies: int = 0
     """How many reverse proxies in front of `newsletter serve` add X-Forwarded-For (1 behind
     one nginx). 0: the app is reached directly and those headers are ignored."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the web app answers to besides 127.0.0.1, localhost, [::1] and the host
+    of clinic.public_base_url; any other Host header gets 400 (DNS rebinding)."""
 
 
 @dataclass(frozen=True)
@@ -288,6 +298,7 @@ def _build_section(section_type: type, table: Table, section: str):
 
 
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_HOST_NAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
 
 
@@ -349,11 +360,19 @@ def _validated(settings: Settings) -> Settings:
         fail("smtp.port", f"must be a port number, not {smtp.port}")
     for key, least, most in (("timeout_seconds", 0.1, 600), ("rate_per_second", 0, 10000),
                              ("retries", 0, 20), ("retry_wait_seconds", 0, 600),
-                             ("pause_after_failures", 1, 100000), ("connections", 1, 50)):
+                             ("pause_after_failures", 1, 100000), ("connections", 1, 50),
+                             ("give_up_after_attempts", 1, 100), ("give_up_after_days", 1, 60)):
         if not least <= getattr(smtp, key) <= most:
             fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
+    if not 1 <= settings.store.lock_stale_seconds <= 86400:
+        fail("store.lock_stale_seconds", f"must be between 1 and 86400, not "
+                                         f"{settings.store.lock_stale_seconds}")
     if not 0 <= settings.web.trusted_proxies <= 5:
         fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
+    for name in settings.web.allowed_hosts:
+        if not _HOST_NAME.fullmatch(name):
+            fail("web.allowed_hosts", f"holds {name!r}, which is not a host name (give names "
+                                      "like newsletter.clinic.example, with no scheme or port)")
     scheduler = settings.scheduler
     for key, least, most in (("misfire_grace_seconds", 1, 7 * 86400),
                              ("feed_alert_after_failures", 1, 1000)):

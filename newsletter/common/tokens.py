@@ -13,6 +13,12 @@ import hmac
 import re
 
 SIGNATURE_CHARS = 32  # 192 bits of the HMAC, base64url
+TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,500}")
+"""What a token of ours can hold, ASCII only: a link's path is decoded to any text, and
+`hmac.compare_digest` raises on a str that is not ASCII."""
+MAX_ID = 2**63 - 1
+"""The largest row id a database holds; a bigger number in a URL names nothing (SQLite's
+driver raises OverflowError on it)."""
 
 
 def _signature(secret: str, purpose: str, payload: str) -> str:
@@ -27,12 +33,21 @@ def sign(secret: str, purpose: str, payload: str) -> str:
 
 def verify(secret: str, purpose: str, token: str) -> str | None:
     """The payload of a genuine token for `purpose`, else None (never an exception)."""
-    if not isinstance(token, str) or len(token) > 500 or not re.fullmatch(r"[\w.-]+", token):
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
         return None
     payload, _, signature = token.rpartition(".")
-    if not payload or not hmac.compare_digest(signature, _signature(secret, purpose, payload)):
+    expected = _signature(secret, purpose, payload)
+    if not payload or not hmac.compare_digest(signature.encode(), expected.encode()):
         return None
     return payload
+
+
+def row_id(text: str) -> int | None:
+    """`text` as a row id (ASCII digits, in range), else None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def unsubscribe_token(secret: str, subscriber_id: int) -> str:
@@ -42,4 +57,4 @@ def unsubscribe_token(secret: str, subscriber_id: int) -> str:
 def subscriber_of(secret: str, token: str) -> int | None:
     """Which subscriber an unsubscribe token speaks for, if it is genuine."""
     payload = verify(secret, "unsubscribe", token)
-    return int(payload) if payload and payload.isdigit() else None
+    return row_id(payload) if payload else None

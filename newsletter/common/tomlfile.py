@@ -72,10 +72,14 @@ class Table:
         value = self.values[key]
         if not _has_type(value, kind):
             self.fail(key, f"must be {type_name(kind)}, not {type(value).__name__} {value!r}")
-        return float(value) if kind is float else value
+        if kind is float:
+            return float(value)
+        return tuple(value) if typing.get_origin(kind) is tuple else value
 
 
 def type_name(kind) -> str:
+    if typing.get_origin(kind) is tuple:
+        return f"a list of {type_name(typing.get_args(kind)[0]).removeprefix('a ')}s"
     if isinstance(kind, types.UnionType):
         return " or ".join(type_name(option) for option in typing.get_args(kind)
                            if option is not type(None))
@@ -83,6 +87,9 @@ def type_name(kind) -> str:
 
 
 def _has_type(value, kind) -> bool:
+    if typing.get_origin(kind) is tuple:  # tuple[str, ...]: a TOML array of that type
+        return isinstance(value, list) and all(_has_type(v, typing.get_args(kind)[0])
+                                               for v in value)
     if isinstance(kind, types.UnionType):
         return any(_has_type(value, option) for option in typing.get_args(kind))
     if kind is float:

@@ -11,11 +11,13 @@ state the next run simply continues.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import closing
+import contextlib
 import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
@@ -27,13 +29,14 @@ from ..issue.build import Evergreen, build_next_issue
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
 from ..mail.pool import Job, Lanes
+from ..mail.reports import no_such_address
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
 from ..storage.ledger import Ledger
 from ..storage.lock import Lock
 from ..storage.issues import StoredIssue
 from ..storage.store import Store
+from .deferrals import give_up_reason
 
-HEARTBEAT_SECONDS = 10
 FREEZE_ATTEMPTS = 3
 MAX_LISTED_FAILURES = 50
 TEST_MARK = "[TEST]"
@@ -72,7 +75,8 @@ class SendReport:
     skipped: int = 0
     deferred: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
-    no_such_address: list[tuple[int, str]] = field(default_factory=list)  # (id, email)
+    gave_up: list[tuple[str, str]] = field(default_factory=list)
+    """Addresses deferred too long, failed by this run: (address, why)."""
     seconds: float = 0.0
     note: str = ""
 
@@ -118,10 +122,13 @@ class IssueSend:
 
     def run(self) -> SendReport:
         secret = self.settings.require_secret_key()
+        self.store.check_intact()  # damage anywhere stops a send before its first message
         if not getattr(self.transport, "delivers", True):
             return self._rehearse(secret)
         store, clock, tag = self.store, self.clock, self.options.tag
-        with Lock(store.engine, "send", purpose="a newsletter send", clock=clock) as lock:
+        stale_after = timedelta(seconds=self.settings.store.lock_stale_seconds)
+        with Lock(store.engine, "send", purpose="a newsletter send", clock=clock,
+                  stale_after=stale_after) as lock, lock.kept_alive():
             for _ in range(FREEZE_ATTEMPTS):
                 outcome = build_next_issue(self.settings, store, now=clock(),
                                            evergreen=self.options.evergreen)
@@ -129,7 +136,7 @@ class IssueSend:
                     return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
                 issue = self._approved(outcome.issue)
                 with Ledger(store.engine, issue.id) as ledger:
-                    ledger.retry_deferred()
+                    ledger.retry_deferred(now=clock())
                     total = ledger.count_remaining(tag=tag)
                     if total == 0 and issue.status != "sending":
                         raise NoSubscribers()
@@ -195,6 +202,19 @@ class IssueSend:
         store, clock = self.store, self.clock
         run_id = store.start_send_run(issue.id, now=clock())
         report = SendReport("incomplete", slug=issue.slug, subject=issue.subject)
+        try:
+            self._deliver_and_settle(issue, rendered, ledger, lock, total, secret, report)
+        except BaseException as error:
+            report.outcome, report.note = "failed", _one_line(error)
+            with contextlib.suppress(SQLAlchemyError):  # the error that matters is `error`
+                store.finish_send_run(run_id, report, now=clock())
+            raise
+        store.finish_send_run(run_id, report, now=clock())
+        return report
+
+    def _deliver_and_settle(self, issue: StoredIssue, rendered: RenderedIssue, ledger: Ledger,
+                            lock: Lock, total: int, secret: str, report: SendReport) -> None:
+        store, clock = self.store, self.clock
         started = clock()
         try:
             self._deliver(rendered, ledger, lock, Tally(report, total, self.options.progress),
@@ -203,8 +223,9 @@ class IssueSend:
             report.outcome, report.note = "paused", str(error)
         finally:
             report.seconds = (clock() - started).total_seconds()
+        notes = [report.note] if report.note else []
+        notes += _gave_up_note(report) + _suppress_hard_bounces(store, ledger, clock())
         if report.outcome != "paused":
-            notes = _suppress_hard_bounces(store, report, clock())
             left = ledger.count_remaining(tag=self.options.tag)
             counts = ledger.counts()
             if left == 0 and not counts.get("deferred"):
@@ -213,21 +234,21 @@ class IssueSend:
             elif counts.get("deferred"):
                 notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
                              "run the send again to retry them")
-            report.note = "; ".join(notes)
-        store.finish_send_run(run_id, report, now=clock())
-        return report
+        report.note = "; ".join(notes)
 
     def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
                  secret: str) -> None:
         """The hot loop. Up to `smtp.connections` messages are under way at once; while the
         server digests them, the next subscriber's status is checked and their message
         filled; the ledger row of each message is committed before its connection takes
-        another. The pause rule counts failures in a row over all connections."""
+        another, and only while the send lock is still ours: a send that lost it (it was
+        stalled so long that another send took over) stops. The pause rule counts failures
+        in a row over all connections."""
         settings, clock, report = self.settings, self.clock, tally.report
         template = issue_message(rendered, settings, date=clock())
         sender = settings.sender.address
+        accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
-        last_beat = clock()
         paused: TransportUnavailable | None = None
 
         def messages() -> Iterator[Job]:
@@ -245,33 +266,52 @@ class IssueSend:
                 tally.advance()
 
         lanes = Lanes(self.transport)
-        with closing(lanes.deliver(messages())) as outcomes:
+        with contextlib.closing(lanes.deliver(messages())) as outcomes:
             for outcome in outcomes:
                 recipient, error = outcome.job.recipient, outcome.error
                 if error is not None:
-                    status = "failed" if error.permanent else "deferred"
-                    ledger.record(recipient.id, status, now=clock(), error=str(error))
-                    setattr(report, status, getattr(report, status) + 1)
-                    if len(report.failures) < MAX_LISTED_FAILURES:
-                        report.failures.append((recipient.email, str(error)))
-                    if error.no_such_address:
-                        report.no_such_address.append((recipient.id, recipient.email))
-                    in_a_row += 1
+                    self._refused(ledger, lock, recipient, error, report)
+                    if not (error.no_such_address and (accepted_before or report.sent)):
+                        in_a_row += 1  # a dead address says nothing of a server that takes mail
                     if in_a_row >= settings.smtp.pause_after_failures and not paused:
                         paused = TransportUnavailable(f"{in_a_row} addresses failed in a row "
                                                       f"(last: {recipient.email}: {error})")
                         lanes.stop()  # those under way still come back and are recorded
                 else:
-                    ledger.record(recipient.id, "sent", now=clock())
+                    _record(ledger, lock, recipient, "sent", now=clock())
                     report.sent += 1
                     in_a_row = 0
                 tally.advance()
-                now = clock()
-                if (now - last_beat).total_seconds() >= HEARTBEAT_SECONDS:
-                    lock.heartbeat()
-                    last_beat = now
+                lock.ensure_held()  # before this connection is handed another message
         if paused:
             raise paused
+
+    def _refused(self, ledger: Ledger, lock: Lock, recipient: Recipient, error: DeliveryError,
+                 report: SendReport) -> None:
+        """Record a message the server would not take: failed for good (5xx), else deferred
+        to the next run, unless earlier runs have tried long enough (see deferrals.py)."""
+        now = self.clock()
+        status, reason = "failed" if error.permanent else "deferred", str(error)
+        if status == "deferred":
+            if given_up := give_up_reason(ledger.deferral(recipient.id), self.settings.smtp,
+                                          now=now):
+                status, reason = "failed", f"{given_up}: {error}"
+                report.gave_up.append((recipient.email, reason))
+        _record(ledger, lock, recipient, status, now=now, error=reason)
+        setattr(report, status, getattr(report, status) + 1)
+        if len(report.failures) < MAX_LISTED_FAILURES:
+            report.failures.append((recipient.email, reason))
+
+
+def _record(ledger: Ledger, lock: Lock, recipient: Recipient, status: str, *, now: datetime,
+            error: str | None = None) -> None:
+    """The ledger row of a message handed over. If another send has a row for them already,
+    it took our lock over while this one waited: LockLost says so, not a UNIQUE error."""
+    try:
+        ledger.record(recipient.id, status, now=now, error=error)
+    except IntegrityError:
+        lock.renew()
+        raise
 
 
 @dataclass
@@ -289,20 +329,50 @@ class Tally:
             self.progress(self.done, self.total)
 
 
-def _suppress_hard_bounces(store: Store, report: SendReport, now: datetime) -> list[str]:
+def _suppress_hard_bounces(store: Store, ledger: Ledger, now: datetime) -> list[str]:
     """Addresses the server said do not exist are marked bounced, so no later issue goes to
-    them, but only when the server took other messages in this run: a server that
-    refuses everyone (misconfigured, or not the right relay) must not empty the list."""
-    if not report.no_such_address:
+    them, whatever became of the run (paused too: a paused run that forgot them would meet
+    them again in every later issue). Read from the ledger, so one a paused or crashed run
+    recorded is marked by the next. Only once the server has taken some message of this
+    issue: a server that refuses everyone (misconfigured, or not the right relay) must not
+    empty the list."""
+    dead = [(subscriber_id, address) for subscriber_id, address, reply in ledger.refused()
+            if _says_no_such_address(reply)]
+    if not dead:
         return []
-    if not report.sent:
-        return [f"{len(report.no_such_address)} address(es) were refused as nonexistent, "
-                "but the server took no other message, so they were not marked bounced"]
+    if not ledger.counts().get("sent"):
+        return [f"{len(dead)} address(es) were refused as nonexistent, but the server took "
+                "no other message, so they were not marked bounced"]
     subscribers = Subscribers(store.engine)
-    for subscriber_id, _ in report.no_such_address:
+    for subscriber_id, _ in dead:
         subscribers.set_status(subscriber_id, "bounced", now=now)
-    return [f"{len(report.no_such_address)} address(es) do not exist and are now marked "
-            "bounced: no later issue goes to them"]
+    return [f"{len(dead)} address(es) do not exist and are now marked bounced: no later "
+            "issue goes to them"]
+
+
+def _says_no_such_address(reply: str) -> bool:
+    """A ledger's "550 5.1.1 ..." as the transport recorded a 5xx reply."""
+    code, _, status = reply.partition(" ")
+    return code.isdigit() and code.startswith("5") and no_such_address(status)
+
+
+def _gave_up_note(report: SendReport, listed: int = 5) -> list[str]:
+    """Who was given up on and why, for the run's record (the sends page, a schedule's run)."""
+    if not report.gave_up:
+        return []
+    names = ", ".join(f"{address} ({reason})" for address, reason in report.gave_up[:listed])
+    more = f" and {len(report.gave_up) - listed} more" if len(report.gave_up) > listed else ""
+    return [f"{len(report.gave_up)} address(es) deferred too long are now failed: {names}{more}"]
+
+
+def _one_line(error: BaseException) -> str:
+    """What a run row says about the error that ended it: ours as the user reads it, any
+    other with its kind (a bug or a fault nobody foresaw)."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(error, NewsletterError):
+        return text[:500]
+    return f"{type(error).__name__}: {text}"[:500] if text else type(error).__name__
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ def reviewable(store: Store, seen: str | None = None) -> StoredIssue:
         sent = f"; the last one, {last.slug}, was sent on {last.sent_at:%Y-%m-%d}" if last else ""
         raise NotFound(f"there is no open issue{sent}",
                        hint="build the next one with `newsletter build`")
-    if seen is not None and not hmac.compare_digest(fingerprint(issue), seen):
+    if seen is not None and not hmac.compare_digest(fingerprint(issue).encode(),
+                                                    seen.encode()):
         raise IssueChanged("the issue changed since you looked at it (new articles, or it "
                            "was sent)", hint="look at the preview again, then decide")
     if issue.status == "sending":

@@ -232,6 +232,15 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         server = self.server
+        if server.username and not (server.username + self.password).isascii():
+            what = ("smtp.username" if not server.username.isascii()
+                    else "NEWSLETTER_SMTP_PASSWORD")
+            raise TransportUnavailable(  # smtplib sends a login as ASCII, or raises mid-send
+                f"cannot log in to the SMTP server {self.where}: {what} has a character that "
+                "is not ASCII (like é, ß or a curly quote), which Python's SMTP client cannot "
+                "send; use plain ASCII letters, digits and symbols",
+                hint="an app password from the mail provider is plain ASCII; check that no "
+                     "curly quote crept in when it was pasted")
         if server.security == "ssl":
             smtp = smtplib.SMTP_SSL(server.host, server.port, timeout=server.timeout_seconds,
                                     context=ssl.create_default_context())

@@ -36,7 +36,7 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..common.clock import utc_now
-from ..common.errors import NewsletterError
+from ..common.errors import NewsletterError, StoreError
 from ..common.settings import Settings
 from ..storage.lock import Lock
 from ..storage.run_log import RunLog
@@ -247,7 +247,7 @@ class Heartbeat(threading.Thread):
         while not self._stopped.wait(self.every):
             try:
                 alive = self.lock.heartbeat()
-            except SQLAlchemyError as error:
+            except (SQLAlchemyError, StoreError) as error:  # a fault of the file is a StoreError
                 log.warning("scheduler lock heartbeat failed (trying again): %s", error)
                 continue
             if not alive:

@@ -11,9 +11,11 @@ from typing import TypeVar
 from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
                          MetaData, String, Table, Text, TypeDecorator, create_engine, event, insert,
                          inspect, select)
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..common.errors import StoreError
+from . import database_file
 
 metadata = MetaData()
 T = TypeVar("T")
@@ -103,9 +105,9 @@ deliveries = Table(
     Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
     Column("subscriber_id", Integer, ForeignKey("subscribers.id"), primary_key=True),
     Column("status", String(20), nullable=False),  # sent, failed, skipped, deferred
-    Column("attempts", Integer, nullable=False, default=1),
+    Column("attempts", Integer, nullable=False, default=1),  # runs that tried it
     Column("error", Text),
-    Column("at", UTCDateTime(), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),  # when settled; deferred: when first deferred
     sqlite_with_rowid=False,  # one B-tree, not two: half the pages written per commit
 )
 
@@ -115,7 +117,8 @@ send_runs = Table(
     Column("issue_id", Integer, ForeignKey("issues.id"), nullable=False),
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
-    Column("outcome", String(20), nullable=False),  # running, complete, paused, incomplete
+    # running, complete, paused, incomplete, failed (an error ended it), interrupted
+    Column("outcome", String(20), nullable=False),
     Column("sent", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
     Column("skipped", Integer, nullable=False, default=0),
@@ -191,15 +194,32 @@ def connect(url: str) -> Engine:
     except (SQLAlchemyError, ValueError, ImportError) as error:
         raise StoreError(f"cannot use the database {url!r}: {error}",
                          hint="set store.database_url, e.g. sqlite:///newsletter.db") from None
+    path = database_file.sqlite_file(url)
+    if path is not None:
+        database_file.prepare(path)  # a file that is there is never replaced
+    database_file.explain_faults(engine, str(path) if path else repr(_shown(url)), path)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         upgrade(engine)
     except SQLAlchemyError as error:
-        raise StoreError(f"cannot open the database {url!r}: {error.__class__.__name__}: "
-                         f"{str(error.orig if hasattr(error, 'orig') else error)[:200]}",
-                         hint="check that the folder exists and is writable") from None
+        reason = str(error.orig if hasattr(error, 'orig') else error)[:200]
+        raise StoreError(f"cannot open the database {_shown(url)!r}: "
+                         f"{error.__class__.__name__}: {reason}",
+                         hint=_open_hint(reason, is_file=path is not None)) from None
     return engine
+
+
+def _open_hint(reason: str, *, is_file: bool) -> str:
+    """The faults of a SQLite file have their own hints (database_file); these are the rest."""
+    if "locked" in reason:
+        return "another process holds it: run it again when that one is done"
+    return "" if is_file else "check store.database_url, and that the database server is running"
+
+
+def _shown(url: str) -> str:
+    """The URL for a message: never its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"

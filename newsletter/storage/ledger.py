@@ -7,16 +7,26 @@ under way when the process died.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, and_, bindparam, func, insert, select
+from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 
 from ..common.model import Recipient
 from . import db
 
 STATUSES = ("sent", "failed", "skipped", "deferred")
 """failed: a 5xx, final. deferred: 4xx or lost connection after every retry, tried again
-by the next run. skipped: unsubscribed after the send began."""
+by the next run (its row keeps how many runs tried and, in `at`, since when, until a retry
+settles it). skipped: unsubscribed after the send began."""
+
+
+@dataclass(frozen=True)
+class Deferral:
+    """An address the server put off: how many runs have tried it, and since when."""
+
+    attempts: int
+    since: datetime
 
 
 # The two statements of the hot loop.
@@ -57,13 +67,43 @@ class Ledger:
         self._done = select(d.c.subscriber_id).where(d.c.issue_id == issue_id)
         self._status_of = _Prepared(_STATUS_OF, engine.dialect)
         self._record = _Prepared(_RECORD, engine.dialect)
+        self._deferred: dict[int, Deferral] = {}
 
-    def retry_deferred(self) -> None:
-        """Addresses deferred by an earlier run are tried again; their rows are rewritten."""
-        d = db.deliveries
-        self.conn.execute(d.delete().where(d.c.issue_id == self.issue_id,
-                                           d.c.status == "deferred"))
+    def retry_deferred(self, *, now: datetime) -> None:
+        """Addresses deferred by an earlier run are tried again (`remaining` yields them
+        from now on);
+        their rows stay until a retry settles them. One who left since is settled as
+        skipped here, or the issue would wait for them for ever."""
+        d, s = db.deliveries, db.subscribers
+        rows = self.conn.execute(
+            select(d.c.subscriber_id, d.c.attempts, d.c.at, s.c.status)
+            .join(s, s.c.id == d.c.subscriber_id)
+            .where(d.c.issue_id == self.issue_id, d.c.status == "deferred")).all()
+        departed = [row.subscriber_id for row in rows if row.status != "active"]
+        if departed:
+            self.conn.execute(update(d).where(d.c.issue_id == self.issue_id,
+                                              d.c.subscriber_id.in_(departed))
+                              .values(status="skipped", error="left before a retry", at=now))
         self.conn.commit()
+        self._deferred = {row.subscriber_id: Deferral(row.attempts, row.at)
+                          for row in rows if row.status == "active"}
+        self._done = select(d.c.subscriber_id).where(d.c.issue_id == self.issue_id,
+                                                     d.c.status != "deferred")
+
+    def deferral(self, subscriber_id: int) -> Deferral | None:
+        """How an earlier run left this subscriber, if it deferred them."""
+        return self._deferred.get(subscriber_id)
+
+    def refused(self) -> list[tuple[int, str, str]]:
+        """(id, address, reply) of each subscriber still active whose message for this
+        issue failed for good: the send reads the hard bounces among them."""
+        d, s = db.deliveries, db.subscribers
+        rows = self.conn.execute(
+            select(s.c.id, s.c.email, d.c.error).join(s, s.c.id == d.c.subscriber_id)
+            .where(d.c.issue_id == self.issue_id, d.c.status == "failed",
+                   s.c.status == "active").order_by(s.c.id)).all()
+        self.conn.commit()
+        return [(row.id, row.email, row.error or "") for row in rows]
 
     def close(self) -> None:
         self.conn.close()
@@ -108,10 +148,35 @@ class Ledger:
 
     def record(self, subscriber_id: int, status: str, *, now: datetime,
                error: str | None = None) -> None:
-        """Committed before the next message goes: this row is what a resumed send trusts."""
-        self._record.run(self.conn, issue_id=self.issue_id, subscriber_id=subscriber_id,
-                         status=status, error=error, at=now, attempts=1)
-        self.conn.commit()
+        """Committed before the next message goes: this row is what a resumed send trusts.
+        A row that cannot be written is rolled back at once, so that this connection holds no
+        write lock while the send records how it ended."""
+        try:
+            earlier = self._deferred.get(subscriber_id)
+            if earlier is None:
+                self._record.run(self.conn, issue_id=self.issue_id,
+                                 subscriber_id=subscriber_id, status=status, error=error,
+                                 at=now, attempts=1)
+            else:
+                self._settle(subscriber_id, earlier, status, error, now)
+            self.conn.commit()
+        except BaseException:
+            self.conn.rollback()
+            raise
+
+    def _settle(self, subscriber_id: int, earlier: Deferral, status: str, error: str | None,
+                now: datetime) -> None:
+        """A retry of a deferred address rewrites its row: one more attempt; deferred again,
+        it keeps the time it was first deferred."""
+        d = db.deliveries
+        self.conn.execute(update(d).where(d.c.issue_id == self.issue_id,
+                                          d.c.subscriber_id == subscriber_id)
+                          .values(status=status, error=error, attempts=earlier.attempts + 1,
+                                  at=earlier.since if status == "deferred" else now))
+        if status == "deferred":
+            self._deferred[subscriber_id] = Deferral(earlier.attempts + 1, earlier.since)
+        else:
+            del self._deferred[subscriber_id]
 
     def counts(self) -> dict[str, int]:
         d = db.deliveries

@@ -3,6 +3,9 @@ machines on one database) never run at once, and the one that waits says who hol
 
 A lock outlives a process killed with SIGKILL; it is taken over when its holder is provably
 gone (same host, process no longer running) or has not shown a sign of life for a while.
+So a holder that waits (a long retry, a slow server) keeps renewing it (`kept_alive`), and
+one that finds it taken over stops before doing anything only the holder may do
+(`ensure_held`).
 """
 
 from __future__ import annotations
@@ -10,16 +13,20 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..common.errors import NewsletterError
 from . import db
 
 STALE_AFTER = timedelta(minutes=5)
+RENEW_EVERY = timedelta(seconds=10)
+"""At most; and at least five renewals fit in the stale limit."""
 
 
 class LockHeld(NewsletterError):
@@ -28,15 +35,25 @@ class LockHeld(NewsletterError):
     exit_code = 3
 
 
+class LockLost(NewsletterError):
+    """Another process took this lock over (this one showed no sign of life for too long):
+    whatever it guarded is that process's business now."""
+
+
 class Lock:
     def __init__(self, engine: Engine, name: str, *, purpose: str,
                  clock: Callable[[], datetime],
                  busy_hint: str = "wait for it to finish; a killed process's lock is taken "
-                                  "over automatically"):
+                                  "over automatically",
+                 stale_after: timedelta = STALE_AFTER):
         self.engine, self.name, self.purpose, self.clock = engine, name, purpose, clock
         self.busy_hint = busy_hint
+        self.stale_after = stale_after
+        self.renew_every = min(RENEW_EVERY, stale_after / 5)
         self.host = socket.gethostname()
         self.holder = f"{os.getpid()}@{self.host}#{secrets.token_hex(4)}"
+        self._renewed_at: datetime | None = None
+        self._lost = False
 
     def __enter__(self) -> Lock:
         self.acquire()
@@ -49,6 +66,7 @@ class Lock:
         now = self.clock()
         row = dict(name=self.name, holder=self.holder, pid=os.getpid(), host=self.host,
                    purpose=self.purpose, acquired_at=now, heartbeat_at=now)
+        self._renewed_at = now
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(db.locks).values(**row))
@@ -73,10 +91,62 @@ class Lock:
 
     def heartbeat(self) -> bool:
         """A sign of life; False if the lock is no longer ours (it was taken over)."""
+        now = self.clock()
         with self.engine.begin() as conn:
             beat = conn.execute(update(db.locks).where(db.locks.c.holder == self.holder)
-                                .values(heartbeat_at=self.clock()))
-        return beat.rowcount == 1
+                                .values(heartbeat_at=now))
+        if beat.rowcount != 1:
+            self._lost = True
+            return False
+        self._renewed_at = now
+        return True
+
+    def ensure_held(self) -> None:
+        """Before each thing only the holder may do (a send: before each message): raises
+        LockLost if the lock was taken over. Free while a renewal is recent, since nobody
+        takes over a lock renewed within the stale limit; otherwise (the renewing thread
+        fell behind, the process was stopped) it renews here and now."""
+        if not self._lost and self._renewed_at is not None and \
+                self.clock() - self._renewed_at < 2 * self.renew_every:
+            return
+        self.renew()
+
+    def renew(self) -> None:
+        """A sign of life that must land: raises LockLost if the lock was taken over."""
+        if self._lost or not self.heartbeat():
+            raise self._lost_error()
+
+    @contextmanager
+    def kept_alive(self) -> Iterator[Lock]:
+        """Renews the lock from a thread of its own while the body runs, so that no wait of
+        the body's (a retry's sleep, a server slow to answer) lets it go stale."""
+        stopped = threading.Event()
+
+        def renew() -> None:
+            while not stopped.wait(self.renew_every.total_seconds()):
+                try:
+                    if not self.heartbeat():
+                        return  # lost: ensure_held tells the body
+                except SQLAlchemyError:
+                    continue  # the database is busy: the next renewal, or ensure_held, retries
+
+        thread = threading.Thread(target=renew, name=f"{self.name} lock renewal", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stopped.set()
+            thread.join()
+
+    def _lost_error(self) -> LockLost:
+        with self.engine.connect() as conn:
+            holder = conn.execute(select(db.locks).where(db.locks.c.name == self.name)).first()
+        taker = (f" (process {holder.pid} on {holder.host} holds it since "
+                 f"{holder.acquired_at:%Y-%m-%d %H:%M:%S} UTC)" if holder is not None else "")
+        return LockLost(f"{self.purpose} lost its lock: another process took it over{taker} "
+                        "while this one showed no sign of life; stopped at once",
+                        hint="nothing is lost: the process that holds the lock carries on "
+                             "where this one stopped")
 
     def release(self) -> None:
         with self.engine.begin() as conn:
@@ -85,7 +155,7 @@ class Lock:
     def _is_stale(self, current, now: datetime) -> bool:
         if current.host == self.host and not _process_alive(current.pid):
             return True
-        return now - current.heartbeat_at > STALE_AFTER
+        return now - current.heartbeat_at > self.stale_after
 
 
 def _process_alive(pid: int) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from ..common.model import Article, FeedAlert, FeedRecord, PageState
-from . import db
+from . import database_file, db
 from .issues import Issues, article_from_json, article_to_json, remember_articles
 
 
@@ -43,6 +43,10 @@ class Store:
     @classmethod
     def open(cls, url: str) -> Store:
         return cls(db.connect(url))
+
+    def check_intact(self) -> None:
+        """Raise StoreError if the database file is damaged anywhere (reads all of it)."""
+        database_file.check_intact(self.engine)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

@@ -27,6 +27,7 @@ from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
 from . import public, security, staff
 from .context import Context
+from .hosts import HostAllowList, allowed_hosts
 from .ratelimit import SlidingWindow
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
@@ -36,6 +37,8 @@ SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS = 30, 600
 signing up patients one after another stays far below it, a script mailing links to
 strangers does not (and each mailbox still gets at most LINKS_PER_MAILBOX)."""
 LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS = 3, 3600
+WRONG_PASSWORDS_PER_CLIENT, WRONG_PASSWORD_WINDOW_SECONDS = 10, 600
+"""Staff mistyping their password a few times are not stopped; guessing it is hopeless."""
 
 
 def create_app(settings: Settings, *, store: Store | None = None,
@@ -83,8 +86,11 @@ def create_app(settings: Settings, *, store: Store | None = None,
         new_transport=(lambda: transport) if transport else (lambda: transport_for(settings)),
         clock=clock,
         per_client=SlidingWindow(SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS, clock),
-        per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock))
-    if settings.web.trusted_proxies:
+        per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock),
+        staff_failures=SlidingWindow(WRONG_PASSWORDS_PER_CLIENT, WRONG_PASSWORD_WINDOW_SECONDS,
+                                     clock))
+    app.wsgi_app = HostAllowList(app.wsgi_app, allowed_hosts(settings))
+    if settings.web.trusted_proxies:  # outside the allow-list: it checks the forwarded host
         n = settings.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
     security.install(app, staff_password=settings.secrets.staff_password)

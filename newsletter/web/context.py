@@ -26,6 +26,7 @@ class Context:
     clock: Clock
     per_client: SlidingWindow
     per_address: SlidingWindow
+    staff_failures: SlidingWindow
     sends: BackgroundSends = field(default_factory=BackgroundSends)
 
     @property

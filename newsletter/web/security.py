@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, render_template, request, session
+from flask import Flask, Response, abort, g, redirect, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.routing import RequestRedirect
 
-from .context import _
+from .context import _, context
 
 PAGE_POLICY = ("default-src 'none'; script-src 'none'; style-src 'self'; "
                "img-src 'self' https: http: data:; frame-src 'self'; form-action 'self'; "
@@ -42,11 +44,22 @@ def install(app: Flask, *, staff_password: str) -> None:
     """Staff sign-in is checked before the CSRF token, so a stranger learns nothing more
     than "sign in" from a staff URL."""
     app.session_interface = SessionByScheme()
+    app.before_request(relative_slash_redirect)
     app.before_request(lambda: require_staff(staff_password)
                        if request.blueprint == "staff" else None)
     app.before_request(check_csrf)
     app.after_request(add_security_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def relative_slash_redirect() -> Response | None:
+    """Werkzeug's own redirect (`/staff` to `/staff/`) names the host of the request's Host
+    header; ours keeps the path only, so the browser stays on the address it used."""
+    if isinstance(request.routing_exception, RequestRedirect):
+        target = urlsplit(request.routing_exception.new_url)
+        path = target.path + (f"?{target.query}" if target.query else "")
+        return redirect(path, code=request.routing_exception.code)
+    return None
 
 
 def add_security_headers(response: Response) -> Response:
@@ -98,13 +111,24 @@ def is_one_click() -> bool:
 
 def require_staff(password: str) -> Response | None:
     """HTTP Basic auth when a staff password is set; the user name names the approver.
-    Without a password the app only runs on the loopback address (serve checks that)."""
+    Without a password the app only runs on the loopback address (serve checks that).
+    Wrong passwords are counted per client address, so nobody can guess at speed; a
+    request with no password at all (a browser's first one) does not count."""
     g.staff_name = ""
     if not password:
         return None
+    failures, client = context().staff_failures, request.remote_addr or "?"
+    if wait := failures.retry_after(client):
+        minutes = max(1, -(-wait // 60))
+        page = render_template("error.html", code=429, title=_("Too many wrong passwords"),
+                               message=_("Wait %(minutes)s minutes, then sign in again.",
+                                         minutes=minutes), hint="")
+        return Response(page, 429, {"Retry-After": str(wait)})
     auth = request.authorization
     given = (auth.password or "") if auth and auth.type == "basic" else ""
     if not hmac.compare_digest(given.encode(), password.encode()):
+        if given:
+            failures.allow(client)
         page = render_template("error.html", code=401, title=_("Staff sign-in needed"),
                                message=_("Sign in with your name and the staff password."),
                                hint="")

@@ -17,6 +17,7 @@ from ..audience.addresses import parse_tags
 from ..audience.csv_file import decode_csv
 from ..audience.subscribers import STATUSES
 from ..common.errors import FeedError, NewsletterError
+from ..common.tokens import MAX_ID
 from ..delivery.sending import SendOptions, send_next_issue, send_test
 from ..issue import approval
 from ..issue.build import build_next_issue
@@ -71,7 +72,7 @@ def preview():
                            labels={name: p.label for name, p in PLATFORMS.items()})
 
 
-@blueprint.get("/preview/<int:issue_id>/email.html")
+@blueprint.get(f"/preview/<int(max={MAX_ID}):issue_id>/email.html")
 def email_frame(issue_id: int):
     """The email alone, for the preview's sandboxed frames: same-origin but with a policy
     that lets it style itself and show remote images, never run a script."""

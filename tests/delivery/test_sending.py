@@ -189,11 +189,11 @@ def test_many_failures_in_a_row_pause_the_send_and_it_resumes_later(tmp_path, sm
     settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3,
                                               extra="connections = 1"))
     add_subscribers(store, numbered(10))
-    smtp.faults.permanent.update({f"reader0000{n}@mail.example" for n in (3, 4, 5)})
+    smtp.faults.policy.update({f"reader0000{n}@mail.example" for n in (3, 4, 5)})
     with pytest.raises(SendPaused, match="3 addresses failed in a row"):
         send(settings, store)
     assert len(smtp.messages) == 2
-    smtp.faults.permanent.clear()
+    smtp.faults.policy.clear()
     report = send(settings, store)
     assert (report.outcome, report.sent) == ("complete", 5)  # 6..10; 3-5 stay failed
     assert len(smtp.messages) == 7

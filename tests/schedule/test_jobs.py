@@ -156,7 +156,8 @@ def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_pa
     with caplog.at_level(logging.ERROR, logger="newsletter.scheduler"):
         assert run_schedule("weekly", *args) == "failed"
     (record,) = caplog.records
-    assert "weekly: cannot run: cannot open the database" in record.getMessage()
+    assert "weekly: cannot run: cannot create the database" in record.getMessage()
+    assert "no/such/folder does not exist" in record.getMessage()
     assert record.exc_info is None
 
 

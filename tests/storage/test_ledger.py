@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 
 from newsletter.common.model import Recipient
 from newsletter.storage import db
-from newsletter.storage.ledger import Ledger
+from newsletter.storage.ledger import Deferral, Ledger
 
 from ..helpers import ROOT, clean_env
 
@@ -261,7 +261,8 @@ def test_an_unsubscribe_from_another_connection_is_seen_at_once(engine, other):
 
 # --- retry and resume -------------------------------------------------------------------------
 
-def test_retry_deferred_forgets_only_this_issues_deferred_rows(engine, other):
+def test_retry_deferred_offers_this_issues_deferred_rows_again_and_keeps_their_history(
+        engine, other):
     issue, other_issue = add_issue(engine), add_issue(engine, "2026-12-07")
     sent, failed, skipped, deferred, later = add_people(engine, 5)
     with Ledger(engine, other_issue) as second:
@@ -269,15 +270,34 @@ def test_retry_deferred_forgets_only_this_issues_deferred_rows(engine, other):
     with Ledger(engine, issue) as ledger:
         for sid, status in ((sent, "sent"), (failed, "failed"), (skipped, "skipped"),
                             (deferred, "deferred")):
-            ledger.record(sid, status, now=T0)
+            ledger.record(sid, status, now=T0, error="452 full" if sid == deferred else None)
         assert ids(ledger.remaining()) == [later]
-        ledger.retry_deferred()
-        assert rows_of(other, issue).keys() == {sent, failed, skipped}  # committed
-        assert rows_of(other, other_issue) == {deferred: ("deferred", None, T0, 1)}
+    with Ledger(engine, issue) as ledger:  # the next run
+        ledger.retry_deferred(now=T0 + timedelta(hours=1))
         assert ids(ledger.remaining()) == [deferred, later]
-        assert ledger.counts() == {"sent": 1, "failed": 1, "skipped": 1}
-        ledger.record(deferred, "sent", now=T0 + timedelta(hours=1))
-    assert rows_of(engine, issue)[deferred] == ("sent", None, T0 + timedelta(hours=1), 1)
+        assert ledger.deferral(deferred) == Deferral(1, T0)
+        assert ledger.deferral(later) is None
+        ledger.record(deferred, "deferred", now=T0 + timedelta(hours=1), error="452 still full")
+        assert rows_of(other, issue)[deferred] == ("deferred", "452 still full", T0, 2)
+        assert ledger.deferral(deferred) == Deferral(2, T0)  # since the first deferral
+    with Ledger(engine, issue) as ledger:
+        ledger.retry_deferred(now=T0 + timedelta(hours=2))
+        ledger.record(deferred, "sent", now=T0 + timedelta(hours=2))
+    assert rows_of(engine, issue)[deferred] == ("sent", None, T0 + timedelta(hours=2), 3)
+    assert rows_of(engine, other_issue) == {deferred: ("deferred", None, T0, 1)}
+
+
+def test_a_deferred_subscriber_who_left_is_settled_as_skipped_not_waited_for(engine, other):
+    issue = add_issue(engine)
+    stays, leaves = add_people(engine, 2)
+    with Ledger(engine, issue) as ledger:
+        ledger.record(stays, "deferred", now=T0)
+        ledger.record(leaves, "deferred", now=T0)
+    set_status(other, leaves, "unsubscribed")
+    with Ledger(engine, issue) as ledger:
+        ledger.retry_deferred(now=T0 + timedelta(hours=1))
+        assert ids(ledger.remaining()) == [stays]
+        assert ledger.counts() == {"deferred": 1, "skipped": 1}
 
 
 def test_a_resumed_ledger_skips_everyone_the_first_one_served(engine):
@@ -290,16 +310,16 @@ def test_a_resumed_ledger_skips_everyone_the_first_one_served(engine):
     first.close()  # the send stopped here, mid-batch
     with Ledger(engine, issue) as resumed:
         assert ids(resumed.remaining()) == people[5:]
-        resumed.retry_deferred()
+        resumed.retry_deferred(now=T0)
         assert ids(resumed.remaining()) == [people[3]] + people[5:]
-        assert resumed.counts() == {"sent": 3, "failed": 1}
+        assert resumed.counts() == {"sent": 3, "failed": 1, "deferred": 1}
 
 
 CRASHING_SEND = """
 import os, sys
 from datetime import datetime, timezone
 from newsletter.storage import db
-from newsletter.storage.ledger import Ledger
+from newsletter.storage.ledger import Deferral, Ledger
 ledger = Ledger(db.connect(sys.argv[1]), int(sys.argv[2]))
 for n, recipient in enumerate(ledger.remaining(batch=2)):
     if n == 3:
