@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -10,8 +11,9 @@ from datetime import date
 from pathlib import Path
 
 from newsletter.common.model import Article
-from newsletter.common.settings import Settings
+from newsletter.common.settings import AnalyticsSettings, Settings
 from newsletter.feed.parse import parse_feed
+from newsletter.issue.clicks import article_links
 from newsletter.issue.render import RenderedIssue, greeting, personalize, plan_issue, render_issue
 
 from .checklist import Expect
@@ -22,6 +24,7 @@ FEEDS = Path(__file__).resolve().parent / "data" / "feeds"
 NEWSLETTER = str(Path(sys.executable).parent / "newsletter")
 """The installed console script, run as a user runs it."""
 UNSUBSCRIBE_URL = "https://advancedphysicalmedicine.example/newsletter/unsubscribe/tok123"
+CLICK_SECRET = "click-secret-key-0123456789abcdef"
 
 
 def sample_articles(name: str = "clinic.rss.xml") -> tuple[Article, ...]:
@@ -35,20 +38,27 @@ def feed_articles(name: str) -> tuple[Article, ...]:
 
 
 def rendered(articles: tuple[Article, ...], settings: Settings | None = None,
-             slug: str = "2026-11-30", note: str = "") -> tuple[RenderedIssue, str, Expect]:
-    """The issue for `articles`, and one subscriber's finished HTML with what it must say."""
+             slug: str = "2026-11-30", note: str = "", clicks: bool = False
+             ) -> tuple[RenderedIssue, str, Expect]:
+    """The issue for `articles`, and one subscriber's finished HTML with what it must say;
+    `clicks`: its article links count clicks, as a real send fills them."""
     settings = settings or Settings()
+    if clicks:
+        settings = dataclasses.replace(settings, analytics=AnalyticsSettings(clicks=True))
     issue = plan_issue(articles, slug=slug, day=date.fromisoformat(slug[:10]),
                        clinic_name=settings.clinic.name, note=note,
                        language=settings.clinic.language)
-    result = render_issue(issue, settings.clinic)
-    html = personalize(result.html, {"UNSUBSCRIBE_URL": UNSUBSCRIBE_URL,
+    result = render_issue(issue, settings.clinic, click_holes=clicks)
+    links = article_links(slug, articles, settings, secret=CLICK_SECRET, counted=True) \
+        if clicks else {}
+    html = personalize(result.html, {**links, "UNSUBSCRIBE_URL": UNSUBSCRIBE_URL,
                                      "GREETING": greeting("Ana Lopez",
                                                           settings.clinic.language)},
                        html=True)
     expect = Expect(subject=issue.subject, preheader=issue.preheader,
                     unsubscribe_url=UNSUBSCRIBE_URL, web_url=result.web_url,
-                    postal_address=settings.clinic.postal_address, articles=articles)
+                    postal_address=settings.clinic.postal_address, articles=articles,
+                    article_links=tuple(links.values()))
     return result, html, expect
 
 

@@ -49,7 +49,7 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
         click.echo(f"Nothing new in {outcome.feed_url}: no issue was built.")
         print_warnings(outcome.warnings)
         return
-    preview = preview_of(outcome.issue, settings)
+    preview = preview_of(outcome.issue, settings, secret=settings.require_secret_key())
     written = write_issue_files(outcome, preview, out_dir)
     _print_summary(preview, written)
 

@@ -26,6 +26,9 @@ SAMPLE_FEED = "sample"
 
 SAMPLE_FEED_FILE = Path(__file__).resolve().parent.parent / "feed" / "samples" / "clinic.rss.xml"
 
+SAMPLE_PUBLIC_BASE_URL = "https://advancedphysicalmedicine.example/newsletter"
+"""The sample clinic's address: links under it reach no server."""
+
 CONFIG_FILE_NAME = "newsletter.toml"
 DEFAULTS_SOURCE = "the bundled defaults"
 
@@ -35,7 +38,7 @@ class ClinicSettings:
     name: str = "Advanced Physical Medicine of St. Charles"
     postal_address: str = "100 Sample Street, St. Charles, MO 63301, USA"
     website: str = "https://advancedphysicalmedicine.example"
-    public_base_url: str = "https://advancedphysicalmedicine.example/newsletter"
+    public_base_url: str = SAMPLE_PUBLIC_BASE_URL
     timezone: str = "America/Chicago"
     language: str = "en"
     brand_color: str = "#0f6b5c"
@@ -130,6 +133,13 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class AnalyticsSettings:
+    clicks: bool = False
+    """True: article links go through the clinic's server (/r/...), which counts clicks per
+    article per issue, never who clicked (see the README's "Clicks")."""
+
+
+@dataclass(frozen=True)
 class Secrets:
     """From the environment only, never from a file in the repository."""
 
@@ -165,6 +175,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     secrets: Secrets = field(default_factory=Secrets)
     base_dir: Path = field(default_factory=Path.cwd)

@@ -1,4 +1,5 @@
-"""Signed tokens for links that act without a login: unsubscribe, confirm a subscription.
+"""Signed tokens for links that act without a login: unsubscribe, confirm a subscription,
+and the click links of article links (which name an issue and an article, never a reader).
 
 An HMAC-SHA256 with the secret from the environment makes them unguessable and
 tamper-proof; nothing is stored per token, so a link keeps working as long as the secret
@@ -58,3 +59,20 @@ def subscriber_of(secret: str, token: str) -> int | None:
     """Which subscriber an unsubscribe token speaks for, if it is genuine."""
     payload = verify(secret, "unsubscribe", token)
     return row_id(payload) if payload else None
+
+
+CLICK_SIGNATURE_CHARS = 16
+"""96 bits: short in a link, and no one guesses one by trying."""
+
+
+def click_signature(secret: str, slug: str, article: int, *, counted: bool) -> str:
+    """Signs an article link of an issue; a test copy's link ("not counted") is signed as
+    such, so it cannot be turned into one that counts."""
+    payload = f"{slug}/{article}" + ("" if counted else "/test")
+    return _signature(secret, "click", payload)[:CLICK_SIGNATURE_CHARS]
+
+
+def is_click_signature(secret: str, slug: str, article: int, signature: str, *,
+                       counted: bool) -> bool:
+    expected = click_signature(secret, slug, article, counted=counted)
+    return hmac.compare_digest(signature.encode("utf-8", "replace"), expected.encode())

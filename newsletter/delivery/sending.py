@@ -26,6 +26,7 @@ from ..common.errors import NewsletterError
 from ..common.model import Recipient
 from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
+from ..issue.clicks import article_links
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
 from ..mail.pool import Job, Lanes
@@ -164,7 +165,10 @@ class IssueSend:
         if outcome.issue is None:
             return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
         rendered = outcome.rendered
-        template = issue_message(rendered, settings, date=self.clock())
+        # a rehearsal's copies are not the issue sent: their clicks must not count
+        links = article_links(rendered.slug, outcome.issue.articles, settings, secret=secret,
+                              counted=False)
+        template = issue_message(rendered, settings, date=self.clock(), links=links)
         report = SendReport("rehearsal", slug=rendered.slug, subject=rendered.subject)
         with Ledger(self.store.engine, outcome.issue.id) as ledger:
             tally = Tally(report, ledger.count_remaining(tag=tag), self.options.progress)
@@ -216,9 +220,11 @@ class IssueSend:
                             lock: Lock, total: int, secret: str, report: SendReport) -> None:
         store, clock = self.store, self.clock
         started = clock()
+        links = article_links(issue.slug, issue.articles, self.settings, secret=secret,
+                              counted=True)
         try:
-            self._deliver(rendered, ledger, lock, Tally(report, total, self.options.progress),
-                          secret)
+            self._deliver(rendered, links, ledger, lock,
+                          Tally(report, total, self.options.progress), secret)
         except TransportUnavailable as error:
             report.outcome, report.note = "paused", str(error)
         finally:
@@ -236,8 +242,8 @@ class IssueSend:
                              "run the send again to retry them")
         report.note = "; ".join(notes)
 
-    def _deliver(self, rendered: RenderedIssue, ledger: Ledger, lock: Lock, tally: Tally,
-                 secret: str) -> None:
+    def _deliver(self, rendered: RenderedIssue, links: dict[str, str], ledger: Ledger,
+                 lock: Lock, tally: Tally, secret: str) -> None:
         """The hot loop. Up to `smtp.connections` messages are under way at once; while the
         server digests them, the next subscriber's status is checked and their message
         filled; the ledger row of each message is committed before its connection takes
@@ -245,7 +251,7 @@ class IssueSend:
         stalled so long that another send took over) stops. The pause rule counts failures
         in a row over all connections."""
         settings, clock, report = self.settings, self.clock, tally.report
-        template = issue_message(rendered, settings, date=clock())
+        template = issue_message(rendered, settings, date=clock(), links=links)
         sender = settings.sender.address
         accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
@@ -419,11 +425,14 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
         raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
     rendered = dataclasses.replace(outcome.rendered,
                                    subject=f"{TEST_MARK} {outcome.rendered.subject}")
-    template = issue_message(rendered, settings, date=now)
+    secret = settings.require_secret_key()
+    links = article_links(rendered.slug, outcome.issue.articles, settings, secret=secret,
+                          counted=False)  # a test copy's clicks are staff's, not readers'
+    template = issue_message(rendered, settings, date=now, links=links)
     subscriber = Subscribers(store.engine).by_email(address)
     if subscriber is not None:
         fields = recipient_fields(Recipient(subscriber.id, subscriber.email, subscriber.name),
-                                  settings, rendered.slug, secret=settings.require_secret_key())
+                                  settings, rendered.slug, secret=secret)
     else:
         fields = sample_fields(settings, rendered.slug, Recipient(0, address, ""))
     try:

@@ -8,6 +8,7 @@ from html import escape
 
 from ..common.settings import Settings
 from ..storage.issues import StoredIssue
+from .clicks import direct_links
 from .render import personalize, web_url_of
 
 WEB_READER_GREETING = "Hello,"
@@ -20,7 +21,8 @@ def neutral_unsubscribe_url(settings: Settings) -> str:
 
 
 def web_page(issue: StoredIssue, settings: Settings) -> str:
-    html = personalize(issue.html, {"GREETING": WEB_READER_GREETING,
+    html = personalize(issue.html, {**direct_links(issue.slug, issue.articles),
+                                    "GREETING": WEB_READER_GREETING,
                                     "UNSUBSCRIBE_URL": neutral_unsubscribe_url(settings)},
                        html=True)
     head_end = html.lower().find("</head>")

@@ -183,7 +183,7 @@ def _save_issue(conn, store: Store, settings: Settings, current: StoredIssue | N
     issue = plan_issue(selection.articles, slug=slug, day=day, clinic_name=settings.clinic.name,
                        subject=subject_override, preheader=preheader_override, note=note,
                        language=settings.clinic.language)
-    rendered = render_issue(issue, settings.clinic)
+    rendered = render_issue(issue, settings.clinic, click_holes=settings.analytics.clicks)
     content = IssueContent(
         slug=slug, articles=selection.articles, subject=issue.subject,
         preheader=issue.preheader, subject_override=subject_override,

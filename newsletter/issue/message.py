@@ -9,6 +9,7 @@ never be split or altered by the encoding, and each field is encoded for the pla
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from ..common.model import Recipient
 from ..common.settings import Settings
 from ..common.text import one_line
 from ..common.tokens import unsubscribe_token
-from .render import PLACEHOLDER, RenderedIssue, greeting
+from .render import PLACEHOLDER, RenderedIssue, greeting, personalize
 
 HEADER, TEXT, HTML = "header", "text", "html"
 SOFT_BREAK = b"=\r\n"
@@ -46,8 +47,13 @@ class MessageTemplate:
         return {piece[0] for piece in self.pieces if not isinstance(piece, bytes)}
 
 
-def issue_message(rendered: RenderedIssue, settings: Settings, *, date: datetime) -> MessageTemplate:
-    """The whole message of an issue, per-subscriber fields left as holes."""
+def issue_message(rendered: RenderedIssue, settings: Settings, *, date: datetime,
+                  links: Mapping[str, str] | None = None) -> MessageTemplate:
+    """The whole message of an issue, per-subscriber fields left as holes. `links` fill the
+    article links (see clicks.py): the same for every subscriber, so filled here, once."""
+    if links:
+        rendered = dataclasses.replace(rendered, html=personalize(rendered.html, links, html=True),
+                                       text=personalize(rendered.text, links, html=False))
     boundary = "==nl-" + hashlib.sha256(rendered.html.encode()).hexdigest()[:24] + "=="
     static = EmailMessage(policy=SMTP)
     static["From"] = Address(settings.sender.name, addr_spec=settings.sender.address)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import lxml.html
 
-from ..common.settings import Settings
+from ..common.settings import SAMPLE_PUBLIC_BASE_URL, Settings
 from ..social.snippets import Snippet, compose_all
 from ..storage.issues import StoredIssue
+from .clicks import article_links
 from .message import sample_fields
 from .render import GMAIL_CLIP_BYTES, personalize
 
@@ -41,17 +42,25 @@ class Preview:
         return self.html_bytes > GMAIL_CLIP_BYTES
 
 
-def sample_email(issue: StoredIssue, settings: Settings) -> tuple[str, str]:
-    """The HTML and plain text exactly as the sample reader gets them."""
-    fields = sample_fields(settings, issue.slug)
+def sample_email(issue: StoredIssue, settings: Settings, *, secret: str) -> tuple[str, str]:
+    """The HTML and plain text exactly as the sample reader gets them, but that its article
+    links, if they count clicks, are marked as a test's: staff's clicks are not readers'."""
+    fields = {**article_links(issue.slug, issue.articles, settings, secret=secret,
+                              counted=False), **sample_fields(settings, issue.slug)}
     return personalize(issue.html, fields, html=True), personalize(issue.text, fields, html=False)
 
 
-def preview_of(issue: StoredIssue, settings: Settings, *, extra_warnings: tuple[str, ...] = ()
-               ) -> Preview:
-    html, text = sample_email(issue, settings)
+def preview_of(issue: StoredIssue, settings: Settings, *, secret: str,
+               extra_warnings: tuple[str, ...] = ()) -> Preview:
+    html, text = sample_email(issue, settings, secret=secret)
     snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
     checks = [f"image without alt text: {src}" for src in images_without_alt(html)]
+    if settings.analytics.clicks and \
+            settings.clinic.public_base_url.rstrip("/") == SAMPLE_PUBLIC_BASE_URL:
+        checks.append(f"clinic.public_base_url is still the sample {SAMPLE_PUBLIC_BASE_URL}: "
+                      "with [analytics] clicks on, every article link goes through it, so "
+                      "none would work (nor would unsubscribing); set it to where `newsletter "
+                      "serve` is reachable")
     if len(html.encode("utf-8")) > GMAIL_CLIP_BYTES:
         checks.append(f"the HTML is {len(html.encode()) / 1024:.0f} KB: Gmail clips it after "
                       f"{GMAIL_CLIP_BYTES // 1024} KB behind \"View entire message\"")

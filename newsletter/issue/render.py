@@ -21,11 +21,12 @@ import premailer
 from markupsafe import Markup
 
 from ..common.i18n import gettext, long_date, ngettext
-from ..common.links import tel_link, with_utm
+from ..common.links import tel_link
 from ..common.model import Article, Image, Issue
 from ..common.settings import ClinicSettings
 from ..common.templates import environment
 from ..common.text import cut
+from .clicks import email_link, hole
 from .note import note_html, note_text
 
 PREHEADER_MIN, PREHEADER_MAX = 40, 140
@@ -33,7 +34,7 @@ SUBJECT_MAX = 78
 GMAIL_CLIP_BYTES = 102 * 1024
 """Gmail hides everything after about this many bytes of HTML behind "View entire message"."""
 
-PLACEHOLDER = re.compile(r"%%([A-Z_]+)%%")
+PLACEHOLDER = re.compile(r"%%([A-Z][A-Z0-9_]*)%%")
 
 # cssutils would shorten #111111 to #111, which some clients do not understand.
 cssutils.ser.prefs.minimizeColorHash = False
@@ -89,10 +90,16 @@ def plan_issue(articles: tuple[Article, ...], *, slug: str, day: date, clinic_na
                  note=note)
 
 
-def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None
-                 ) -> RenderedIssue:
-    """Both parts of the email, CSS inlined once. Pure: no network, no clock."""
+def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None = None,
+                 click_holes: bool = False) -> RenderedIssue:
+    """Both parts of the email, CSS inlined once. Pure: no network, no clock.
+    `click_holes`: article links are left as holes, filled per send (see clicks.py)."""
     zone, language = ZoneInfo(clinic.timezone), clinic.language
+
+    def article_link(article: Article) -> str:
+        if click_holes:
+            return hole(issue.articles.index(article) + 1)
+        return email_link(article.url, issue.slug)
 
     def byline(article: Article) -> str:
         parts = []
@@ -107,7 +114,7 @@ def render_issue(issue: Issue, clinic: ClinicSettings, *, templates: Path | None
     return render_email("issue", clinic, slug=issue.slug, subject=issue.subject,
                         preheader=issue.preheader, day=issue.day,
                         web_url=web_url_of(clinic, issue.slug), templates=templates,
-                        issue=issue, byline=byline,
+                        issue=issue, byline=byline, article_link=article_link,
                         introduction=_introduction(issue, clinic),
                         note_html=note_html(issue.note), note_text=note_text(issue.note))
 
@@ -120,7 +127,7 @@ def render_email(name: str, clinic: ClinicSettings, *, slug: str, subject: str,
     env = environment(templates, clinic.language)
 
     def utm(url: str) -> str:
-        return with_utm(url, source="newsletter", medium="email", campaign=slug)
+        return email_link(url, slug)
 
     context = {
         "utm": utm,

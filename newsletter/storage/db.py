@@ -177,6 +177,13 @@ evergreen_sends = Table(
     Column("times", Integer, nullable=False, default=1),
 )
 
+clicks = Table(
+    "clicks", metadata,  # clicks on each article link of an issue, counted, never by whom
+    Column("issue_id", Integer, ForeignKey("issues.id"), primary_key=True),
+    Column("article", Integer, primary_key=True),  # the article's place in the issue, from 1
+    Column("clicks", Integer, nullable=False, default=0),
+)
+
 
 def record(cls: type[T], row) -> T | None:
     """A row as the frozen record `cls`, by its field names (the row may hold more)."""
@@ -223,7 +230,7 @@ def _shown(url: str) -> str:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""

@@ -25,7 +25,7 @@ from ..common.settings import Settings
 from ..common.templates import install_language, templates_dir
 from ..mail.transport import Transport, transport_for
 from ..storage.store import Store
-from . import public, security, staff
+from . import clicks, public, security, staff
 from .context import Context
 from .hosts import HostAllowList, allowed_hosts
 from .ratelimit import SlidingWindow
@@ -88,7 +88,8 @@ def create_app(settings: Settings, *, store: Store | None = None,
         per_client=SlidingWindow(SIGNUPS_PER_CLIENT, SIGNUP_WINDOW_SECONDS, clock),
         per_address=SlidingWindow(LINKS_PER_MAILBOX, LINK_WINDOW_SECONDS, clock),
         staff_failures=SlidingWindow(WRONG_PASSWORDS_PER_CLIENT, WRONG_PASSWORD_WINDOW_SECONDS,
-                                     clock))
+                                     clock),
+        secret=secret)
     app.wsgi_app = HostAllowList(app.wsgi_app, allowed_hosts(settings))
     if settings.web.trusted_proxies:  # outside the allow-list: it checks the forwarded host
         n = settings.web.trusted_proxies
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, store: Store | None = None,
 
     app.register_blueprint(staff.blueprint)
     app.register_blueprint(public.blueprint)
+    app.register_blueprint(clicks.blueprint)
     return app
 
 

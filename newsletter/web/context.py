@@ -27,11 +27,10 @@ class Context:
     per_client: SlidingWindow
     per_address: SlidingWindow
     staff_failures: SlidingWindow
+    secret: str
+    """The secret key as sends sign with it: NEWSLETTER_SECRET_KEY, else the key file's (never
+    empty: a link signed with an empty key could be made by anyone)."""
     sends: BackgroundSends = field(default_factory=BackgroundSends)
-
-    @property
-    def secret(self) -> str:
-        return self.settings.secrets.secret_key
 
 
 def context() -> Context:

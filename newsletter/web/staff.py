@@ -26,6 +26,7 @@ from ..issue.preview import SCHEMES, pin_color_scheme, preview_of, sample_email
 from ..issue.render import GMAIL_CLIP_BYTES
 from ..mail.transport import describe
 from ..social.counting import PLATFORMS
+from ..storage.clicks import issue_clicks
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
 from .context import _, context
@@ -60,6 +61,7 @@ def preview():
               for name, width in FRAMES.items() if layout in ("both", name)]
     transport = ctx.new_transport()
     return render_template("staff/preview.html", preview=preview_of(issue, ctx.settings,
+                                                                     secret=ctx.secret,
                                                                      extra_warnings=problems),
                            audience=audience_of(ctx.settings, ctx.store, issue.id,
                                                 now=ctx.clock()),
@@ -80,7 +82,8 @@ def email_frame(issue_id: int):
     issue = ctx.store.issues.by_id(issue_id)
     if issue is None:
         abort(404, _("There is no such issue."))
-    html = pin_color_scheme(sample_email(issue, ctx.settings)[0], _choice("scheme", SCHEMES))
+    html = pin_color_scheme(sample_email(issue, ctx.settings, secret=ctx.secret)[0],
+                            _choice("scheme", SCHEMES))
     return Response(html, headers={"Content-Security-Policy": EMAIL_POLICY},
                     content_type="text/html; charset=utf-8")
 
@@ -265,8 +268,16 @@ def import_subscribers():
 @blueprint.get("/sends")
 def sends():
     ctx = context()
+    issues = issue_stats(ctx.store.engine)
     return render_template("staff/sends.html", runs=ctx.store.recent_send_runs(),
-                           issues=issue_stats(ctx.store.engine), current=ctx.sends.current)
+                           issues=issues, current=ctx.sends.current,
+                           clicked=issue_clicks(ctx.store.engine, [i.issue_id for i in issues]))
+
+
+@blueprint.get("/archive")
+def archive():
+    """Every issue sent, with its web version and the clicks each article got."""
+    return render_template("staff/archive.html", clicked=issue_clicks(context().store.engine))
 
 
 def status_names() -> dict[str, str]:

@@ -53,19 +53,23 @@ def test_killed_three_times_mid_send_every_subscriber_is_served_once(tmp_path, c
 
 
 def test_two_sends_at_once_one_goes_ahead_the_other_says_who(tmp_path, smtp):
-    config = make_clinic(tmp_path, port=smtp.port, rate=4)  # 10 s: room for a slow start
-    _, store = open_clinic(config)  # (a loaded machine takes 4 s and more to start a process)
-    add_subscribers(store, numbered(40))
+    config = make_clinic(tmp_path, port=smtp.port, rate=10)
+    _, store = open_clinic(config)
+    add_subscribers(store, numbered(30))
     first = start_send(config)
     wait_until(lambda: len(smtp.messages) >= 1)
-    second = start_send(config)
-    out, err = second.communicate(timeout=60)
+    first.send_signal(signal.SIGSTOP)  # holds the lock however slowly the second starts
+    try:
+        second = start_send(config)
+        out, err = second.communicate(timeout=60)
+    finally:
+        first.send_signal(signal.SIGCONT)
     assert second.returncode == 3
     assert f"already running (process {first.pid} on " in err
     assert "Traceback" not in err
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
-    assert sorted(smtp.count_by_recipient().values()) == [1] * 40
+    assert sorted(smtp.count_by_recipient().values()) == [1] * 30
 
 
 def test_the_cli_reports_what_it_did(tmp_path, smtp):

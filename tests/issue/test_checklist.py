@@ -26,8 +26,20 @@ def hostile_issue():
     return rendered(feed_articles("sanitizer.xml")[:10])
 
 
+@pytest.fixture(scope="module")
+def counted_sample_issue():
+    """Clicks on: every article link goes through the clinic's server."""
+    return rendered(sample_articles()[:3], clicks=True)
+
+
+@pytest.fixture(scope="module")
+def counted_hostile_issue():
+    return rendered(feed_articles("sanitizer.xml")[:10], clicks=True)
+
+
 @pytest.mark.parametrize("item", checklist.ITEMS, ids=lambda item: item.__name__)
-@pytest.mark.parametrize("which", ["sample_issue", "ten_article_issue", "hostile_issue"])
+@pytest.mark.parametrize("which", ["sample_issue", "ten_article_issue", "hostile_issue",
+                                   "counted_sample_issue", "counted_hostile_issue"])
 def test_checklist_item_holds(item, which, request):
     _, html, expect = request.getfixturevalue(which)
     assert item(html, expect) == []
@@ -65,3 +77,25 @@ def test_each_checklist_item_can_fail(name, sample_issue):
     broken = MUTATIONS[name](html)
     assert broken != html, "the mutation did not change the email"
     assert item(broken, expect), f"{name} did not notice the mutation"
+
+
+@pytest.mark.parametrize("which", ["counted_sample_issue", "counted_hostile_issue"])
+def test_with_clicks_on_every_article_link_is_a_signed_click_link(which, request):
+    result, html, expect = request.getfixturevalue(which)
+    assert len(expect.article_links) == len(expect.articles)
+    hrefs = set(re.findall(r'href="([^"]+)"', html))
+    for n, link in enumerate(expect.article_links, 1):
+        assert re.fullmatch(rf"https://advancedphysicalmedicine\.example/newsletter/r/"
+                            rf"2026-11-30/{n}/[A-Za-z0-9_-]{{16}}", link)
+        assert link in hrefs
+    assert not [a.url for a in expect.articles if f'href="{a.url}' in html]
+    assert "%%ARTICLE_" in result.html and "%%ARTICLE_" in result.text
+
+
+def test_item_7_finds_a_click_link_whose_text_does_not_name_its_article(counted_sample_issue):
+    _, html, expect = counted_sample_issue
+    link = expect.article_links[0]
+    broken, changed = re.subn(r'(<h2[^>]*>\s*<a href="' + re.escape(link) + r'"[^>]*>)[^<]+',
+                              r"\1Something else", html, count=1)
+    assert changed == 1
+    assert any("does not name it" in problem for problem in checklist.item_7(broken, expect))

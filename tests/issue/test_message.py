@@ -119,6 +119,19 @@ def test_the_issue_template_has_exactly_the_per_subscriber_holes(sample):
     assert issue_message(sample, SETTINGS, date=DATE).fields == FIELDS
 
 
+def test_article_links_are_filled_once_for_every_subscriber_never_a_hole_per_subscriber():
+    link = "https://clinic.example/newsletter/r/2026-11-30/1/AbCdEfGhIjKlMn-_"
+    rendered_issue = issue("Read it: %%ARTICLE_1%%\n%%GREETING%%\n",
+                           '<a href="%%ARTICLE_1%%">Back pain</a> <a href="%%UNSUBSCRIBE_URL%%">x</a>')
+    template = issue_message(rendered_issue, SETTINGS, date=DATE, links={"ARTICLE_1": link})
+    assert template.fields == FIELDS
+    for recipient in (ANA, Recipient(8, "bob@example.com", "Bob")):
+        text, html = parts_of(template.fill(ana_fields(recipient=recipient)))
+        assert f"Read it: {link}\n" in text and f'<a href="{link}">Back pain</a>' in html
+    with pytest.raises(KeyError):  # holes nobody filled are an error, never a blank link
+        issue_message(rendered_issue, SETTINGS, date=DATE).fill(ana_fields())
+
+
 def test_a_filled_issue_parses_back_to_the_rendered_text_and_html(sample):
     fields = ana_fields(sample.slug)
     raw = filled(sample, fields)

@@ -31,7 +31,7 @@ def pages(tmp_path_factory):
     real HTTP on 127.0.0.1; and the path of every page worth looking at."""
     folder = tmp_path_factory.mktemp("clinic")
     site = make_site(folder, items=[item(1, 20), item(2, 21)],
-                     extra='logo_url = ""\n')
+                     extra='logo_url = ""\n[analytics]\nclicks = true\n')
     active = add_person(site, "ana.lopez@mail.example", "Ana Lopez")
     pending = add_person(site, "new.reader@mail.example", "New Reader", status="pending")
     send_next_issue(site.settings, site.store, transport_for(site.settings), clock=site.clock)
@@ -55,6 +55,7 @@ def pages(tmp_path_factory):
         "staff send confirmation": f"/staff/send?issue={fingerprint(issue)}",
         "staff subscribers": "/staff/subscribers?q=a",
         "staff sends": "/staff/sends",
+        "staff archive, clicks per article": "/staff/archive",
         "subscribe": "/subscribe",
         "confirm": f"/confirm/{confirm_token(SECRET, pending, now=site.clock())}",
         "unsubscribe": f"/unsubscribe/{unsubscribe_token(SECRET, active)}",
@@ -91,7 +92,7 @@ def axe_violations(page) -> list[str]:
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_no_page_overflows_and_axe_finds_no_wcag_violation(pages, width, scheme):
     site, base, paths = pages
-    assert len(paths) == 15
+    assert len(paths) == 16
     problems = {}
     with chromium() as browser:
         context = browser.new_context(viewport={"width": width, "height": 900},

@@ -15,6 +15,7 @@ from newsletter.social.counting import PLATFORMS
 from newsletter.storage import db
 
 from ..helpers import item, rss
+from ..sending_setup import SECRET
 from ..web_setup import add_person, csrf_of, form_token, make_site
 
 
@@ -82,10 +83,10 @@ def test_images_without_alt_are_found():
 def test_the_preview_warns_of_images_without_alt_and_a_clipped_email(site):
     site.client.get("/staff/")
     issue = open_issue(site)
-    assert not preview_of(issue, site.settings).clipped
+    assert not preview_of(issue, site.settings, secret=SECRET).clipped
     extra = '<img src="https://x.example/p.png" width="1">' + "<p>padding</p>" * 8000
     bloated = dataclasses.replace(issue, html=issue.html.replace("</body>", extra + "</body>"))
-    preview = preview_of(bloated, site.settings)
+    preview = preview_of(bloated, site.settings, secret=SECRET)
     assert "image without alt text: https://x.example/p.png" in preview.warnings
     assert preview.clipped and any("Gmail clips it after 102 KB" in w for w in preview.warnings)
 
