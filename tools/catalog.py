@@ -10,6 +10,7 @@ test_catalogs.py) says which.
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -22,9 +23,10 @@ LOCALES = ROOT / "newsletter" / "common" / "locale"
 TEMPLATES = [("templates/email/**.html", "jinja2"), ("templates/email/**.txt", "jinja2"),
              ("templates/web/**.html", "jinja2")]
 JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
-PYTHON_KEYWORDS = {"_": None, "gettext": (2,), "ngettext": (2, 3)}
-"""`_(message)` in the web package; `gettext(language, message)` and `ngettext(language,
-singular, plural, count)` of common/i18n.py. Templates use gettext's own arguments."""
+PYTHON_KEYWORDS = {"_": None, "_n": (1, 2), "gettext": (2,), "ngettext": (2, 3)}
+"""`_(message)` in the web and cli packages, `_n(singular, plural, count)` in cli;
+`gettext(language, message)` and `ngettext(language, singular, plural, count)` of
+common/i18n.py. Templates use gettext's own arguments. Phrases and errors: `phrases()`."""
 
 
 def extracted() -> Catalog:
@@ -35,7 +37,56 @@ def extracted() -> Catalog:
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
                     context=context)
+    for filename, lineno, message in phrases():
+        catalog.add(message, None, [(filename, lineno)])
     return catalog
+
+
+def phrases() -> list[tuple[str, int, str | tuple[str, str]]]:
+    """The messages of `Phrase(...)` and of the errors: the literal message and `hint=` of a
+    call to any NewsletterError class (or of its `super().__init__`), said where shown."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"))
+             for path in sorted((ROOT / "newsletter").rglob("*.py"))}
+    errors = _error_classes(trees.values())
+    found = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _called(node)
+            keyword = {k.arg: k.value for k in node.keywords}
+            if name == "Phrase" and node.args and _literal(node.args[0]):
+                plural = keyword.get("plural")
+                found.append((path, node.lineno, (node.args[0].value, plural.value)
+                              if plural is not None and _literal(plural) else node.args[0].value))
+            elif name in errors or name == "super().__init__":
+                texts = ([node.args[0]] if node.args else []) + [keyword.get("hint")]
+                found += [(path, node.lineno, text.value) for text in texts
+                          if text is not None and _literal(text) and text.value]
+    return [(path.relative_to(ROOT).as_posix(), line, message) for path, line, message in found]
+
+
+def _error_classes(trees) -> set[str]:
+    """The names of NewsletterError and every class derived from it, however far down."""
+    bases = {node.name: {_called(ast.Call(func=b, args=[], keywords=[])) for b in node.bases}
+             for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
+    names = {"NewsletterError"}
+    while grown := {name for name, of in bases.items() if of & names} - names:
+        names |= grown
+    return names
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    if isinstance(func, ast.Attribute):
+        if isinstance(func.value, ast.Call) and getattr(func.value.func, "id", "") == "super":
+            return f"super().{func.attr}"
+        return func.attr
+    return getattr(func, "id", "")
+
+
+def _literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
 def languages() -> list[str]:

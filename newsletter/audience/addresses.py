@@ -12,6 +12,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from ..common.errors import SubscriberError
+from ..common.i18n import Phrase
 from ..common.text import one_line
 
 NAME_MAX = 100
@@ -41,12 +42,43 @@ def normalize_address(raw: str) -> str:
     if "@" not in address:
         raise InvalidValue("missing @")
     if address[0] in "=+-":  # "@" first is the library's "nothing before the @-sign"
-        raise InvalidValue(f"starts with {address[0]!r}, which spreadsheets run as a formula")
+        raise InvalidValue("starts with %(first)r, which spreadsheets run as a formula",
+                           first=address[0])
     try:
         checked = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as error:
-        raise InvalidValue(str(error).rstrip(".")) from None
+        raise InvalidValue(_validator_reason(str(error).rstrip("."))) from None
     return checked.ascii_email.lower()
+
+
+_VALIDATOR_REASONS = {reason.msgid: reason for reason in (
+    Phrase("There must be something after the @-sign"),
+    Phrase("There must be something before the @-sign"),
+    Phrase("An email address cannot have two periods in a row"),
+    Phrase("An email address cannot start with a period"),
+    Phrase("An email address cannot have a period immediately before the @-sign"),
+    Phrase("An email address cannot have a period immediately after the @-sign"),
+    Phrase("An email address cannot have a hyphen immediately after the @-sign"),
+    Phrase("The part after the @-sign is not valid. It should have a period"),
+    Phrase("The part after the @-sign is a special-use or reserved name that cannot be used "
+           "with email"))}
+_VALIDATOR_CHARACTERS = (
+    ("The email address contains invalid characters before the @-sign: ", lambda chars: Phrase(
+        "The email address contains invalid characters before the @-sign: %(chars)s",
+        chars=chars)),
+    ("The part after the @-sign contains invalid characters: ", lambda chars: Phrase(
+        "The part after the @-sign contains invalid characters: %(chars)s", chars=chars)))
+
+
+def _validator_reason(reason: str) -> str:
+    """The email validator's most common reasons (in its own English) as Phrases, so that a
+    front desk reads them in the clinic's language; any other reason as it is."""
+    if reason in _VALIDATOR_REASONS:
+        return _VALIDATOR_REASONS[reason]
+    for start, phrase in _VALIDATOR_CHARACTERS:
+        if reason.startswith(start):
+            return phrase(reason.removeprefix(start))
+    return reason
 
 
 def clean_name(raw: str) -> str:
@@ -62,7 +94,7 @@ def parse_tags(raw: str) -> tuple[str, ...]:
     tags, dropped = split_tags(raw)
     if dropped:
         tag, reason = dropped[0]
-        raise InvalidValue(f"tag {tag!r} {reason}")
+        raise InvalidValue("tag %(tag)r %(reason)s", tag=tag, reason=reason)
     return tags
 
 
@@ -77,12 +109,14 @@ def split_tags(raw: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
         if not tag:
             continue
         if not _TAG.fullmatch(tag):
-            dropped.append((tag, "may only have letters a-z, digits, '-', '_' and spaces, "
-                                 "and may not start with '-'"))
+            dropped.append((tag, Phrase("may only have letters a-z, digits, '-', '_' and "
+                                        "spaces, and may not start with '-'")))
         elif len(tag) > TAG_MAX:
-            dropped.append((tag[:20] + "…", f"is longer than {TAG_MAX} characters"))
+            dropped.append((tag[:20] + "…", Phrase("is longer than %(most)d characters",
+                                                  most=TAG_MAX)))
         elif tag not in tags and len(tags) == TAGS_MAX:
-            dropped.append((tag, f"is one too many: at most {TAGS_MAX} tags"))
+            dropped.append((tag, Phrase("is one too many: at most %(most)d tags",
+                                        most=TAGS_MAX)))
         else:
             tags[tag] = None
     return tuple(tags), tuple(dropped)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..common.errors import SubscriberError
+from ..common.i18n import Phrase
 from .addresses import InvalidValue, clean_name, normalize_address, split_tags
 
 EXPORT_COLUMNS = ("email", "name", "tags", "status", "created_at", "unsubscribed_at")
@@ -24,7 +25,7 @@ ALIASES = {"email address": "email", "e-mail address": "email"}
 DELIMITERS = (",", ";", "\t")
 """What spreadsheets save as CSV: a comma, or a semicolon where the comma is the decimal
 mark, or a tab. The one that finds an `email` column in the first line is used."""
-_HEADER_HINT = "the first line names the columns, e.g. email,name,tags"
+_HEADER_HINT = Phrase("the first line names the columns, e.g. email,name,tags")
 
 
 class ImportRow(NamedTuple):
@@ -62,15 +63,19 @@ def parse_subscriber_csv(text: str, source_name: str) -> ParsedFile:
     try:
         header = _columns(next(reader))
     except StopIteration:
-        raise SubscriberError(f"{source_name}: the file is empty", hint=_HEADER_HINT) from None
+        raise SubscriberError(Phrase("%(file)s: the file is empty", file=source_name),
+                              hint=_HEADER_HINT) from None
     except csv.Error as error:
-        raise SubscriberError(f"{source_name}: line 1: {error}", hint=_HEADER_HINT) from None
+        raise SubscriberError(Phrase("%(file)s: line 1: %(error)s", file=source_name,
+                                     error=error), hint=_HEADER_HINT) from None
     if "email" not in header:
-        raise SubscriberError(f"{source_name}: no 'email' column in the first line "
-                              f"{_shown(lines[0])!r}", hint=_HEADER_HINT)
+        raise SubscriberError(Phrase("%(file)s: no 'email' column in the first line "
+                                     "%(line)r", file=source_name, line=_shown(lines[0])),
+                              hint=_HEADER_HINT)
     at = {name: header.index(name) for name in IMPORTED_COLUMNS if name in header}
     ignored = [column for column in header if column and column not in at]
-    warnings = (f"ignored column(s): {', '.join(ignored)}",) if ignored else ()
+    warnings = (Phrase("ignored column(s): %(columns)s", columns=", ".join(ignored)),
+                ) if ignored else ()
     rows, errors, duplicates, first_seen = [], [], [], {}
     end = reader.line_num
     while True:
@@ -90,11 +95,11 @@ def parse_subscriber_csv(text: str, source_name: str) -> ParsedFile:
         try:
             email = normalize_address(cell["email"])
         except InvalidValue as error:
-            errors.append(RowError(line, cell["email"][:200], str(error)))
+            errors.append(RowError(line, cell["email"][:200], error.message))
             continue
         tags, dropped = split_tags(cell.get("tags", ""))
-        warnings += tuple(f"line {line}: tag {tag!r} left out: {reason}"
-                          for tag, reason in dropped)
+        warnings += tuple(Phrase("line %(line)d: tag %(tag)r left out: %(reason)s",
+                                 line=line, tag=tag, reason=reason) for tag, reason in dropped)
         row = ImportRow(line, email, clean_name(_name(cell)), tags)
         if row.email in first_seen:
             duplicates.append(Duplicate(line, first_seen[row.email], row.email))
@@ -132,9 +137,10 @@ def read_csv_file(path: Path) -> str:
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise SubscriberError(f"{path}: no such file") from None
+        raise SubscriberError("%(path)s: no such file", path=path) from None
     except OSError as error:
-        raise SubscriberError(f"{path}: cannot read the file: {error.strerror}") from None
+        raise SubscriberError("%(path)s: cannot read the file: %(why)s", path=path,
+                              why=error.strerror) from None
     return decode_csv(data, str(path))
 
 
@@ -145,9 +151,9 @@ def decode_csv(data: bytes, source_name: str) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise SubscriberError(
-            f"{source_name}: not UTF-8: byte 0x{data[error.start]:02x} at byte offset "
-            f"{error.start} (line {line})",
-            hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)") from None
+            "%(file)s: not UTF-8: byte 0x%(byte)02x at byte offset %(offset)d (line %(line)d)",
+            hint="save it as UTF-8 (in Excel: Save As > CSV UTF-8)", file=source_name,
+            byte=data[error.start], offset=error.start, line=line) from None
 
 
 def format_subscriber_csv(records: Iterable[Iterable[str]]) -> str:
@@ -161,8 +167,9 @@ def format_subscriber_csv(records: Iterable[Iterable[str]]) -> str:
 
 def _csv_reason(error: csv.Error, first: int, last: int) -> str:
     if "unexpected end of data" in str(error) and last > first:
-        return f"a quote is never closed, so lines {first}-{last} were read as one row"
-    return f"not valid CSV: {error}"
+        return Phrase("a quote is never closed, so lines %(first)d-%(last)d were read as one "
+                      "row", first=first, last=last)
+    return Phrase("not valid CSV: %(error)s", error=error)
 
 
 def _shown(line: str) -> str:

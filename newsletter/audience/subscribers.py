@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..common.errors import SubscriberError
+from ..common.i18n import Phrase
 from ..storage import db
 from ..storage.suppressions import LIFTED, SuppressionFile
 from .addresses import InvalidValue, clean_name, normalize_address, parse_tags
@@ -29,8 +30,8 @@ STATUSES = ("pending", "active", "unsubscribed", "bounced", "complained")
 SUPPRESSED = frozenset({"unsubscribed", "bounced", "complained"})
 SOURCES = ("import", "cli", "web", "staff")
 """How an address came: a file, the command, the subscribe form, the staff pages."""
-_SUPPRESSED_HINT = ("an address that unsubscribed, bounced or complained is never mailed "
-                    "again; only the person can subscribe again")
+_SUPPRESSED_HINT = Phrase("an address that unsubscribed, bounced or complained is never "
+                          "mailed again; only the person can subscribe again")
 _T = db.subscribers
 
 
@@ -69,7 +70,8 @@ class Subscriber:
 
     def why_suppressed(self) -> str:
         """`"unsubscribed on 2026-01-02"`."""
-        return f"{self.status} on {self.suppressed_since:%Y-%m-%d}"
+        return Phrase("%(status)s on %(day)s", status=Phrase(self.status),
+                      day=f"{self.suppressed_since:%Y-%m-%d}")
 
 
 class Suppressed(NamedTuple):
@@ -96,21 +98,30 @@ class ImportReport:
     def problems(self) -> list[tuple[int, str, str]]:
         """Every row that was not imported as (line, what the file says, why), in file order."""
         return sorted([(e.line, e.raw, e.reason) for e in self.errors]
-                      + [(d.line, d.email, f"duplicate of line {d.first_line}")
+                      + [(d.line, d.email, Phrase("duplicate of line %(first)d",
+                                                  first=d.first_line))
                          for d in self.duplicates]
-                      + [(s.line, s.email, f"suppressed ({s.status} on {s.since:%Y-%m-%d})")
+                      + [(s.line, s.email, Phrase("suppressed (%(status)s on %(day)s)",
+                                                  status=Phrase(s.status),
+                                                  day=f"{s.since:%Y-%m-%d}"))
                          for s in self.suppressed])
 
     def lines(self, source_name: str) -> list[str]:
         """The report as the CLI prints it and the staff page shows it: a count, then every
         row that was not imported with its line number and why, then the warnings."""
-        by_file = (f" ({self.by_file} by the suppression file {self.suppression_file})"
-                   if self.by_file else "")
-        return ([f"{source_name}: {self.added} added, {self.updated} updated, "
-                 f"{self.unchanged} unchanged, {len(self.suppressed)} suppressed{by_file}, "
-                 f"{len(self.duplicates)} duplicate(s), {len(self.errors)} error(s)"]
-                + [f"  line {line}: {raw!r} — {reason}" for line, raw, reason in self.problems()]
-                + [f"  warning: {warning}" for warning in self.warnings])
+        suppressed = (Phrase("%(total)d suppressed (%(by_file)d by the suppression file "
+                             "%(file)s)", total=len(self.suppressed), by_file=self.by_file,
+                             file=self.suppression_file) if self.by_file
+                      else Phrase("%(total)d suppressed", total=len(self.suppressed)))
+        return ([Phrase("%(file)s: %(added)d added, %(updated)d updated, %(unchanged)d "
+                        "unchanged, %(suppressed)s, %(duplicates)d duplicate(s), "
+                        "%(errors)d error(s)", file=source_name, added=self.added,
+                        updated=self.updated, unchanged=self.unchanged, suppressed=suppressed,
+                        duplicates=len(self.duplicates), errors=len(self.errors))]
+                + [Phrase("  line %(line)d: %(raw)r — %(reason)s", line=line, raw=raw,
+                          reason=reason) for line, raw, reason in self.problems()]
+                + [Phrase("  warning: %(warning)s", warning=warning)
+                   for warning in self.warnings])
 
 
 class Subscribers:
@@ -192,8 +203,9 @@ class Subscribers:
             if found is None:
                 conn.execute(insert(_T), [_new(row, status, source, now)])
             elif found.suppressed:
-                raise SubscriberError(f"{found.email} {found.why_suppressed()}: not added again",
-                                      hint=_SUPPRESSED_HINT)
+                raise SubscriberError("%(email)s %(why)s: not added again",
+                                      hint=_SUPPRESSED_HINT, email=found.email,
+                                      why=found.why_suppressed())
             else:
                 _apply_changes(conn, found, row, status, now)
             return _one(conn, _T.c.email == row.email)
@@ -288,8 +300,9 @@ class Subscribers:
             if found.status == status or (status == "bounced" and found.suppressed):
                 return False
             if found.suppressed and status not in SUPPRESSED:
-                raise SubscriberError(f"{found.email} {found.why_suppressed()}: not made "
-                                      f"{status} again", hint=_SUPPRESSED_HINT)
+                raise SubscriberError("%(email)s %(why)s: not made %(status)s again",
+                                      hint=_SUPPRESSED_HINT, email=found.email,
+                                      why=found.why_suppressed(), status=Phrase(status))
             values = {"status": status, "updated_at": now}
             if status == "unsubscribed":
                 values["unsubscribed_at"] = now
@@ -306,8 +319,8 @@ class Subscribers:
             with self.engine.begin() as conn:
                 yield conn
         except (IntegrityError, OperationalError) as error:  # a race with another process
-            raise SubscriberError(f"the subscribers could not be saved, nothing was changed: "
-                                  f"{error.orig}", hint="run it again") from None
+            raise SubscriberError("the subscribers could not be saved, nothing was changed: "
+                                  "%(why)s", hint="run it again", why=error.orig) from None
 
 
 def _checked(email: str, name: str = "", tags: Iterable[str] = ()) -> ImportRow:
@@ -317,7 +330,7 @@ def _checked(email: str, name: str = "", tags: Iterable[str] = ()) -> ImportRow:
         return ImportRow(0, normalize_address(email), clean_name(name),
                          parse_tags(",".join(tags)))
     except InvalidValue as error:
-        raise SubscriberError(f"{email!r}: {error}") from None
+        raise SubscriberError("%(email)r: %(why)s", email=email, why=error.message) from None
 
 
 def _known_status(status: str) -> str:

@@ -13,7 +13,7 @@ from ..issue.approval import fingerprint, reviewable
 from ..issue.approval import hold as hold_issue
 from ..storage.issues import StoredIssue
 from ..storage.store import Store
-from .base import common_options, main, print_issue
+from .base import _, common_options, main, print_issue
 
 
 @main.command()
@@ -35,14 +35,16 @@ def approve(settings: Settings, approver: str | None, yes: bool):
     issue = reviewable(store)
     _show(issue)
     if issue.status == "approved":
-        click.echo(f"Already approved by {issue.approved_by} on "
-                   f"{issue.approved_at.astimezone(settings.zone):%Y-%m-%d %H:%M %Z}.")
+        when = issue.approved_at.astimezone(settings.zone).strftime("%Y-%m-%d %H:%M %Z")
+        click.echo(_("Already approved by %(name)s on %(when)s.", name=issue.approved_by,
+                     when=when))
         return
     if not yes:
-        click.confirm("Approve it for sending?", abort=True)
+        click.confirm(_("Approve it for sending?"), abort=True)
     approved = approve_issue(store, fingerprint(issue), by=approver or getpass.getuser(),
                              now=utc_now())
-    click.echo(f"Approved issue {approved.slug} as {approved.approved_by}.")
+    click.echo(_("Approved issue %(slug)s as %(name)s.", slug=approved.slug,
+                 name=approved.approved_by))
 
 
 @main.command()
@@ -58,10 +60,11 @@ def hold(settings: Settings, reason: str):
     store = Store.open(settings.database_url)
     issue = hold_issue(store, None, by=getpass.getuser(), reason=reason, now=utc_now())
     _show(issue)
-    click.echo(f"Held issue {issue.slug}; approve it with `newsletter approve` when ready.")
+    click.echo(_("Held issue %(slug)s; approve it with `newsletter approve` when ready.",
+                 slug=issue.slug))
 
 
 def _show(issue: StoredIssue) -> None:
     print_issue(issue)
     if issue.status == "held" and issue.held_reason:
-        click.secho(f"  held: {issue.held_reason}", fg="yellow")
+        click.secho(_("  held: %(reason)s", reason=issue.held_reason), fg="yellow")

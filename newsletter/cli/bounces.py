@@ -10,7 +10,7 @@ from ..audience.subscribers import Subscribers
 from ..common.clock import utc_now
 from ..common.settings import Settings
 from ..mail.bounces import OUTCOMES, process_bounces
-from .base import common_options, main
+from .base import _, common_options, main
 
 
 @main.command("bounces")
@@ -32,4 +32,9 @@ def bounces(settings: Settings, paths: tuple[Path, ...]):
     tally = process_bounces(paths, Subscribers.open(settings.database_url),
                             secret=settings.require_secret_key(), now=utc_now(),
                             say=lambda line: click.echo(f"  {line}"))
-    click.echo(", ".join(f"{tally[key]} {key}" for key in OUTCOMES) + ".")
+    words = {"message(s) read": _("%(num)d message(s) read"),
+             "marked bounced": _("%(num)d marked bounced"),
+             "marked complained": _("%(num)d marked complained"),
+             "already suppressed": _("%(num)d already suppressed"),
+             "not a subscriber": _("%(num)d not a subscriber"), "ignored": _("%(num)d ignored")}
+    click.echo(", ".join(words[key] % {"num": tally[key]} for key in OUTCOMES) + ".")

@@ -9,13 +9,14 @@ import click
 
 from ..common.clock import utc_now
 from ..common.errors import NewsletterError
+from ..common.i18n import Phrase, number
 from ..common.settings import Settings
 from ..issue.build import BuildOutcome, build_next_issue
 from ..issue.files import review_files
 from ..issue.preview import Preview, preview_of
 from ..issue.render import GMAIL_CLIP_BYTES
 from ..storage.store import Store
-from .base import common_options, main, print_issue, print_warnings
+from .base import _, _n, common_options, language, main, print_issue, print_warnings
 
 
 @main.command()
@@ -46,7 +47,7 @@ def build(settings: Settings, feed: str | None, out_dir: Path, subject: str | No
     outcome = build_next_issue(settings, store, now=utc_now(), feed=feed,
                                subject=subject, preheader=preheader)
     if outcome.issue is None:
-        click.echo(f"Nothing new in {outcome.feed_url}: no issue was built.")
+        click.echo(_("Nothing new in %(feed)s: no issue was built.", feed=outcome.feed_url))
         print_warnings(outcome.warnings)
         return
     preview = preview_of(outcome.issue, settings, secret=settings.require_secret_key())
@@ -65,9 +66,9 @@ def write_issue_files(outcome: BuildOutcome, preview: Preview, out_dir: Path) ->
         for name, content in files.items():
             (out_dir / name).write_text(content, encoding="utf-8")
     except OSError as error:
-        raise CannotWriteFiles(f"cannot write the issue's files to {out_dir}: "
-                               f"{error.strerror or error}", hint=_out_hint(out_dir, error)
-                               ) from None
+        raise CannotWriteFiles("cannot write the issue's files to %(folder)s: %(why)s",
+                               folder=out_dir, why=error.strerror or error,
+                               hint=_out_hint(out_dir, error)) from None
     return [out_dir / name for name in files]
 
 
@@ -75,23 +76,32 @@ def _out_hint(out_dir: Path, error: OSError) -> str:
     """What is in the way: a file where a folder should be, or a folder not ours to write."""
     there = next((p for p in [out_dir, *out_dir.parents] if p.exists()), Path("."))
     if not there.is_dir():
-        return f"{there} is a file, not a folder: choose another folder with --out"
+        return Phrase("%(path)s is a file, not a folder: choose another folder with --out",
+                      path=there)
     if isinstance(error, PermissionError):
-        return (f"you may not write in {there}: choose a folder you can write in with --out, "
-                "or change its permissions")
-    return "choose another folder with --out"
+        return Phrase("you may not write in %(path)s: choose a folder you can write in with "
+                      "--out, or change its permissions", path=there)
+    return Phrase("choose another folder with --out")
 
 
 def _print_summary(preview: Preview, written: list[Path]) -> None:
     issue, snippets = preview.issue, preview.snippets
     print_issue(issue)
-    verdict = "WILL BE CLIPPED by Gmail" if preview.clipped else "fits"
-    click.echo(f"  HTML {preview.html_bytes / 1024:.1f} KB of Gmail's {GMAIL_CLIP_BYTES // 1024} "
-               f"KB clip limit: {verdict}")
-    click.echo(f"  Social: {len(snippets)} snippets ({len(issue.articles)} article(s) on "
-               f"{len({s.platform for s in snippets})} platforms), each within its limit")
+    size = number(preview.html_bytes / 1024, language(), digits=1)
+    limit = number(GMAIL_CLIP_BYTES // 1024, language())
+    click.echo(_("  HTML %(size)s KB of Gmail's %(limit)s KB clip limit: WILL BE CLIPPED by "
+                 "Gmail", size=size, limit=limit) if preview.clipped else
+               _("  HTML %(size)s KB of Gmail's %(limit)s KB clip limit: fits", size=size,
+                 limit=limit))
+    articles = _n("%(num)d article(s)", "%(num)d article(s)", len(issue.articles))
+    click.echo(_n("  Social: %(num)d snippets (%(articles)s on %(platforms)d platforms), each "
+                  "within its limit", "  Social: %(num)d snippets (%(articles)s on "
+                  "%(platforms)d platforms), each within its limit", len(snippets),
+                  articles=articles, platforms=len({s.platform for s in snippets})))
     print_warnings(preview.warnings)
-    emails = [p for p in written if p.parent.name != "social"]
+    emails = ", ".join(str(p) for p in written if p.parent.name != "social")
     lead = [p for p in written if p.parent.name == "social"]
-    click.echo(f"  Wrote {', '.join(str(p) for p in emails)}"
-               + (f" and {len(lead)} lead snippets in {lead[0].parent}/" if lead else ""))
+    click.echo(_n("  Wrote %(files)s and %(num)d lead snippet in %(folder)s/",
+                  "  Wrote %(files)s and %(num)d lead snippets in %(folder)s/", len(lead),
+                  files=emails, folder=lead[0].parent) if lead else
+               _("  Wrote %(files)s", files=emails))

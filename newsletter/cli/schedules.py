@@ -14,7 +14,7 @@ from ..schedule.scheduler import configure_logging, run_scheduler
 from ..schedule.schedules import Schedule, check_schedules, load_schedules, next_runs
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .base import common_options, main, print_error
+from .base import _, _n, common_options, main, print_error, status_name
 
 
 @main.group()
@@ -37,11 +37,12 @@ def check(settings: Settings):
     good, errors = check_schedules(folder, default_timezone=settings.clinic.timezone,
                                    base_dir=settings.base_dir)
     for schedule in good:
-        click.echo(f"ok: {schedule.path.name}: {schedule.summary()}")
+        click.echo(_("ok: %(file)s: %(summary)s", file=schedule.path.name,
+                     summary=schedule.summary()))
     for error in errors:
         print_error(error)
     if not good and not errors:
-        click.echo(f"No schedule files in {folder}.")
+        click.echo(_("No schedule files in %(folder)s.", folder=folder))
     if errors:
         sys.exit(1)
 
@@ -65,15 +66,22 @@ def list_schedules(settings: Settings, count: int):
         click.echo(f"{schedule.key}: {schedule.name}: {schedule.summary()}")
         if schedule.action == "send":
             cap = schedule.articles_per_issue or settings.issue.articles_per_issue
-            click.echo(f"  approval {'required' if schedule.requires_approval else 'not needed'}"
-                       f"; nothing new: {schedule.when_nothing_new}; up to {cap} article(s)")
+            click.echo(_n("  approval required; nothing new: %(then)s; up to %(num)d article(s)",
+                          "  approval required; nothing new: %(then)s; up to %(num)d "
+                          "article(s)", cap, then=schedule.when_nothing_new)
+                       if schedule.requires_approval else
+                       _n("  approval not needed; nothing new: %(then)s; up to %(num)d "
+                          "article(s)", "  approval not needed; nothing new: %(then)s; up to "
+                          "%(num)d article(s)", cap, then=schedule.when_nothing_new))
         for run in next_runs(schedule, at, count):
-            click.echo(f"  next: {run.astimezone(settings.zone):%a %Y-%m-%d %H:%M %Z}"
-                       f"  ({run.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC)")
+            local = run.astimezone(settings.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+            utc = run.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+            click.echo(_("  next: %(local)s  (%(utc)s UTC)", local=local, utc=utc))
         for last in runs.runs(schedule.key, limit=1):
-            started = last.started_at.astimezone(settings.zone)
-            click.echo(f"  last run: {started:%a %Y-%m-%d %H:%M %Z}: {last.outcome}"
-                       + (f" issue {last.issue_slug}" if last.issue_slug else "")
+            started = last.started_at.astimezone(settings.zone).strftime("%a %Y-%m-%d %H:%M %Z")
+            click.echo(_("  last run: %(when)s: %(outcome)s", when=started,
+                         outcome=status_name(last.outcome))
+                       + (_(" issue %(slug)s", slug=last.issue_slug) if last.issue_slug else "")
                        + (f" ({last.note})" if last.note else ""))
 
 
@@ -85,8 +93,9 @@ def scheduler(settings: Settings):
 
     Every run does what `python send.py` does, with the schedule's audience, approval
     rule and article cap. A run more than scheduler.misfire_grace_seconds late is not sent:
-    the issue is held for staff. Only one scheduler may run per database; a second one
-    refuses to start. After editing the schedules, send it SIGHUP (`systemctl reload
+    the issue is held for staff. One scheduler runs per database; a second one (here or on
+    another host) waits as its standby and takes over within a minute of the first
+    stopping or dying. After editing the schedules, send it SIGHUP (`systemctl reload
     newsletter-scheduler`) to apply them; a bad edit is logged and changes nothing.
 
     \b
@@ -102,6 +111,6 @@ def _schedules(settings: Settings) -> list[Schedule]:
     found = load_schedules(folder, default_timezone=settings.clinic.timezone,
                            base_dir=settings.base_dir)
     if not found:
-        raise NewsletterError(f"no schedules in {folder}",
+        raise NewsletterError("no schedules in %(folder)s", folder=folder,
                               hint="add one such as weekly.toml (see the README's Schedules)")
     return found

@@ -8,12 +8,13 @@ import sys
 import click
 
 from ..common.clock import utc_now
+from ..common.i18n import number
 from ..common.settings import Settings
 from ..delivery.alerts import check_feed_health
 from ..delivery.sending import SendOptions, SendPlan, SendReport, plan_send, send_next_issue, send_test
 from ..mail.transport import describe, transport_for
 from ..storage.store import Store
-from .base import common_options, main
+from .base import _, _n, common_options, language, main, said, status_name
 
 
 @main.command()
@@ -47,7 +48,8 @@ def send(settings: Settings, dry_run: bool, test_address: str | None, approve: b
     transport = transport_for(settings)
     if test_address:
         slug = send_test(settings, store, transport, test_address, now=at)
-        click.echo(f"Sent a test copy of issue {slug} to {test_address} via {describe(transport)}.")
+        click.echo(_("Sent a test copy of issue %(slug)s to %(address)s via %(via)s.",
+                     slug=slug, address=test_address, via=said(describe(transport))))
         return
     progress = ProgressBar()
     try:
@@ -72,7 +74,7 @@ class ProgressBar:
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None and total >= self.SHOW_FROM:
-            self.bar = click.progressbar(length=total, label="Sending", file=sys.stderr)
+            self.bar = click.progressbar(length=total, label=_("Sending"), file=sys.stderr)
             self.bar.__enter__()
         if self.bar is not None:
             self.bar.update(done - self.bar.pos)
@@ -84,36 +86,45 @@ class ProgressBar:
 
 def _print_plan(plan: SendPlan | None, transport) -> None:
     if plan is None:
-        click.echo("Nothing new: no issue would be sent.")
+        click.echo(_("Nothing new: no issue would be sent."))
         return
-    click.echo(f"Would send issue {plan.slug} ({plan.status}): {plan.subject}")
-    click.echo(f"  to {plan.total} subscriber(s) via {describe(transport)}:")
+    click.echo(_("Would send issue %(slug)s (%(status)s): %(subject)s", slug=plan.slug,
+                 status=status_name(plan.status), subject=plan.subject))
+    click.echo(_n("  to %(num)d subscriber(s) via %(via)s:", "  to %(num)d subscriber(s) via "
+                  "%(via)s:", plan.total, via=said(describe(transport))))
     for address in plan.first:
         click.echo(f"    {address}")
     if plan.total > len(plan.first):
-        click.echo(f"    ... and {plan.total - len(plan.first)} more")
+        click.echo(_("    ... and %(more)d more", more=plan.total - len(plan.first)))
     if plan.status == "held":
-        click.secho("  HELD: it will not be sent without --approve.", fg="yellow")
-    click.echo("Dry run: nothing was sent and nothing was recorded.")
+        click.secho(_("  HELD: it will not be sent without --approve."), fg="yellow")
+    click.echo(_("Dry run: nothing was sent and nothing was recorded."))
 
 
 def _print_report(report: SendReport, transport) -> None:
     if report.outcome == "nothing new":
-        click.echo(f"Nothing to send: {report.note}.")
+        click.echo(_("Nothing to send: %(why)s.", why=said(report.note)))
         return
     if report.outcome == "rehearsal":
-        click.echo(f"Rehearsal of issue {report.slug}: {report.subject}")
-        click.echo(f"  wrote {report.sent} message(s) to the {describe(transport)}, one per "
-                   "subscriber")
-        click.secho("  Nothing was e-mailed and nothing was recorded: the issue stays open "
-                    "for the real send.", fg="yellow")
-        click.echo("  To e-mail it, set [smtp] host (see the README's Sending); if a mail "
-                   "server sends from that folder, set store.outbox_delivers = true.")
+        click.echo(_("Rehearsal of issue %(slug)s: %(subject)s", slug=report.slug,
+                     subject=report.subject))
+        click.echo(_n("  wrote %(num)d message(s) to the %(via)s, one per subscriber",
+                      "  wrote %(num)d message(s) to the %(via)s, one per subscriber",
+                      report.sent, via=said(describe(transport))))
+        click.secho(_("  Nothing was e-mailed and nothing was recorded: the issue stays open "
+                      "for the real send."), fg="yellow")
+        click.echo(_("  To e-mail it, set [smtp] host (see the README's Sending); if a mail "
+                     "server sends from that folder, set store.outbox_delivers = true."))
         return
-    click.echo(f"Issue {report.slug} ({report.outcome}) via {describe(transport)}: {report.subject}")
-    click.echo(f"  sent {report.sent}, failed {report.failed}, skipped {report.skipped}, "
-               f"deferred {report.deferred}; {report.seconds:.1f} s, {report.rate:.0f} messages/s")
+    click.echo(_("Issue %(slug)s (%(outcome)s) via %(via)s: %(subject)s", slug=report.slug,
+                 outcome=status_name(report.outcome), via=said(describe(transport)),
+                 subject=report.subject))
+    click.echo(_("  sent %(sent)d, failed %(failed)d, skipped %(skipped)d, deferred "
+                 "%(deferred)d; %(seconds)s s, %(rate)s messages/s", sent=report.sent,
+                 failed=report.failed, skipped=report.skipped, deferred=report.deferred,
+                 seconds=number(report.seconds, language(), digits=1),
+                 rate=number(round(report.rate), language(), digits=0)))
     for address, reason in report.failures:
-        click.echo(f"    {address}: {reason}")
+        click.echo(f"    {address}: {said(reason)}")
     if report.note:
-        click.secho(f"  {report.note}", fg="yellow")
+        click.secho(f"  {said(report.note)}", fg="yellow")

@@ -8,8 +8,9 @@ import logging
 import click
 
 from ..common.errors import NewsletterError
+from ..common.i18n import Phrase
 from ..common.settings import Settings
-from .base import common_options, main
+from .base import _, common_options, main
 
 
 @main.command()
@@ -46,9 +47,10 @@ def serve(settings: Settings, host: str, port: int, threads: int):
                                         ident="newsletter",
                                         clear_untrusted_proxy_headers=not proxied)
     except OSError as error:
-        raise CannotListen(f"cannot listen on {shown}:{port}: {error.strerror or error}",
-                           hint=_listen_hint(error, port)) from None
-    click.echo(f"Staff preview: http://{shown}:{port}/staff/  (Ctrl-C stops)")
+        raise CannotListen("cannot listen on %(where)s: %(why)s", where=f"{shown}:{port}",
+                           why=error.strerror or error, hint=_listen_hint(error, port)) from None
+    url = f"http://{shown}:{port}/staff/"
+    click.echo(_("Staff preview: %(url)s  (Ctrl-C stops)", url=url))
     logging.basicConfig()  # as waitress.serve does: its warnings reach the terminal
     server.run()
 
@@ -59,10 +61,10 @@ class CannotListen(NewsletterError):
 
 def _listen_hint(error: OSError, port: int) -> str:
     if error.errno == errno.EADDRINUSE:
-        return (f"another program (another `newsletter serve`?) already uses port {port}: "
-                "stop it, or choose another port with --port")
+        return Phrase("another program (another `newsletter serve`?) already uses port "
+                      "%(port)d: stop it, or choose another port with --port", port=port)
     if error.errno == errno.EACCES:
-        return "ports below 1024 need extra rights: choose another with --port, e.g. 8000"
+        return Phrase("ports below 1024 need extra rights: choose another with --port, e.g. 8000")
     if error.errno == errno.EADDRNOTAVAIL:
-        return "this machine has no such address: check --host (127.0.0.1 by default)"
-    return "check --host and --port"
+        return Phrase("this machine has no such address: check --host (127.0.0.1 by default)")
+    return Phrase("check --host and --port")

@@ -11,7 +11,7 @@ from ..audience.subscribers import STATUSES, ImportReport, Subscriber, Subscribe
 from ..common.errors import SubscriberError
 from ..common.clock import utc_now
 from ..common.settings import Settings
-from .base import common_options, main
+from .base import _, _n, common_options, main, said, status_name
 
 
 @main.group("subscribers")
@@ -60,9 +60,10 @@ def add_subscriber(settings: Settings, email: str, name: str, tags: tuple[str, .
     """
     at = utc_now()
     subscriber = _subscribers(settings).add(email, name=name, tags=tags, source="cli", now=at)
-    done = ("Added" if subscriber.created_at == at else
-            "Updated" if subscriber.updated_at == at else "Unchanged:")
-    click.echo(f"{done} {subscriber.email} ({subscriber.status})")
+    who = {"email": subscriber.email, "status": status_name(subscriber.status)}
+    click.echo(_("Added %(email)s (%(status)s)", **who) if subscriber.created_at == at else
+               _("Updated %(email)s (%(status)s)", **who) if subscriber.updated_at == at else
+               _("Unchanged: %(email)s (%(status)s)", **who))
 
 
 @subscribers_group.command("remove")
@@ -79,10 +80,12 @@ def remove_subscriber(settings: Settings, email: str):
     at = utc_now()
     subscriber = _subscribers(settings).remove(email, now=at)
     if subscriber.updated_at == at:
-        click.echo(f"Unsubscribed {subscriber.email}"
-                   + (" (it was not on the list)" if subscriber.created_at == at else ""))
+        click.echo(_("Unsubscribed %(email)s (it was not on the list)", email=subscriber.email)
+                   if subscriber.created_at == at else
+                   _("Unsubscribed %(email)s", email=subscriber.email))
     else:
-        click.echo(f"{subscriber.email} is already {subscriber.why_suppressed()}")
+        click.echo(_("%(email)s is already %(why)s", email=subscriber.email,
+                     why=said(subscriber.why_suppressed())))
 
 
 @subscribers_group.command("list")
@@ -99,7 +102,7 @@ def list_subscribers(settings: Settings, status: str | None, tag: str | None):
     found = _subscribers(settings).list(status=status, tag=tag)
     if found:
         click.echo(_table(found))
-    click.echo(f"{len(found)} subscriber(s)")
+    click.echo(_n("%(num)d subscriber(s)", "%(num)d subscriber(s)", len(found)))
 
 
 @subscribers_group.command("export")
@@ -122,8 +125,10 @@ def export_subscribers(settings: Settings, out: Path | None):
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise SubscriberError(f"{out}: cannot write the file: {error.strerror}") from None
-    click.echo(f"Wrote {text.count(chr(10)) - 1} subscriber(s) to {out}")
+        raise SubscriberError("%(path)s: cannot write the file: %(why)s", path=out,
+                              why=error.strerror) from None
+    click.echo(_n("Wrote %(num)d subscriber(s) to %(path)s", "Wrote %(num)d subscriber(s) to "
+                  "%(path)s", text.count(chr(10)) - 1, path=out))
 
 
 def _subscribers(settings: Settings) -> Subscribers:
@@ -133,14 +138,15 @@ def _subscribers(settings: Settings) -> Subscribers:
 def _print_import_report(file: Path, report: ImportReport) -> None:
     for line in report.lines(str(file)):
         if line.startswith("  warning: "):
-            click.secho(line, fg="yellow")
+            click.secho(said(line), fg="yellow")
         else:
-            click.echo(line)
+            click.echo(said(line))
 
 
 def _table(found: list[Subscriber]) -> str:
-    rows = [("email", "name", "status", "tags", "added")] + [
-        (s.email, s.name[:30], s.status, ";".join(s.tags)[:30], f"{s.created_at:%Y-%m-%d}")
+    rows = [(_("email"), _("name"), _("status"), _("tags"), _("added"))] + [
+        (s.email, s.name[:30], status_name(s.status), ";".join(s.tags)[:30],
+         f"{s.created_at:%Y-%m-%d}")
         for s in found]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()

@@ -1,8 +1,12 @@
 """One exception hierarchy for everything a user can get wrong or the world can break.
 
-The CLI prints `str(error)` (and the hint) as one clear line and exits non-zero; only
+The CLI prints the message (and the hint) as one clear line and exits non-zero; only
 `--verbose` shows a traceback; the web shows it as a page. Anything that is not a
 `NewsletterError` is a bug.
+
+A message is English with %(name)s placeholders and its values as keywords,
+`FeedError("%(url)s: not a feed", url=url)`: `str(error)` is English (logs, tests) and the
+CLI says `error.message` and `error.hint` (Phrases) in the clinic's language.
 
 The rule for where an error lives: this module holds the base and one class per kind of
 trouble, named by what the user has to look at (the config, the feed, the database, a
@@ -13,14 +17,19 @@ catches it imports it from there.
 """
 
 
+from .i18n import Phrase
+
+
 class NewsletterError(Exception):
-    """A problem the user can act on. `hint` says what to do about it."""
+    """A problem the user can act on. `hint` says what to do about it; `values` fill the
+    placeholders of both."""
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str = ""):
-        super().__init__(message)
-        self.hint = hint
+    def __init__(self, message: str, hint: str = "", **values):
+        self.message = message if isinstance(message, Phrase) else Phrase(message, **values)
+        self.hint = hint if isinstance(hint, Phrase) else Phrase(hint, **values)
+        super().__init__(str(self.message))
 
 
 class ConfigError(NewsletterError):

@@ -53,13 +53,13 @@ def translations(language: str) -> NullTranslations:
     return Translations(compiled, domain=DOMAIN)
 
 
-def gettext(language: str, message: str, **values) -> str:
+def gettext(language: str, message: str, /, **values) -> str:
     """`message` in `language`, with %(name)s placeholders filled."""
     text = translations(language).gettext(message)
     return text % values if values else text
 
 
-def ngettext(language: str, singular: str, plural: str, count: int, **values) -> str:
+def ngettext(language: str, singular: str, plural: str, count: int, /, **values) -> str:
     text = translations(language).ngettext(singular, plural, count)
     return text % {"num": count, **values}
 
@@ -86,3 +86,71 @@ def _locale(language: str) -> Locale:
         return Locale.parse(language.replace("-", "_"))
     except (UnknownLocaleError, ValueError, TypeError):
         return Locale.parse("en")
+
+
+class Phrase(str):
+    """English text that remembers its catalog entry and values, so that it can be said in
+    the clinic's language where it is shown (the command line, the staff preview) while
+    `str()` stays English for logs, tests and whoever made it without knowing the language.
+
+    `Phrase("%(path)s: no such file", path=p)`; a plural as ngettext has it:
+    `Phrase("%(num)d article", plural="%(num)d articles", count=n)`. A value that is itself
+    a Phrase (an error's message inside a warning) is said in the same language.
+    """
+
+    msgid: str
+    plural: str | None
+    count: int | None
+    values: dict
+
+    def __new__(cls, msgid: str, /, *, plural: str | None = None, count: int | None = None,
+                **values):
+        english = _filled(msgid if plural is None or count == 1 else plural, count, values)
+        text = super().__new__(cls, english)
+        text.msgid, text.plural, text.count, text.values = msgid, plural, count, values
+        return text
+
+    def translated(self, language: str) -> str:
+        catalog = translations(language)
+        values = {key: translated(value, language) if isinstance(value, Phrase) else value
+                  for key, value in self.values.items()}
+        text = (catalog.gettext(self.msgid) if self.plural is None
+                else catalog.ngettext(self.msgid, self.plural, self.count))
+        try:
+            return _filled(text, self.count, values)
+        except (KeyError, ValueError, TypeError):  # a translation's placeholders gone wrong
+            return str(self)
+
+
+def translated(text: str, language: str) -> str:
+    """`text` in `language` when it is a Phrase; any other text as it is."""
+    return text.translated(language) if isinstance(text, Phrase) else str(text)
+
+
+def joined(parts: list[str], separator: str) -> Phrase:
+    """`parts` (Phrases or not) one after the other, each said in the language shown in."""
+    msgid = separator.join(f"%(part{i})s" for i in range(len(parts)))
+    return Phrase(msgid, **{f"part{i}": part for i, part in enumerate(parts)})
+
+
+def phrase_data(text: str) -> str | dict:
+    """A Phrase as JSON can keep it (a stored issue's warnings), plain text as it is."""
+    if not isinstance(text, Phrase):
+        return str(text)
+    values = {key: phrase_data(value) if isinstance(value, Phrase) else
+              value if isinstance(value, (int, float, bool, type(None))) else str(value)
+              for key, value in text.values.items()}
+    return {"msgid": text.msgid, "plural": text.plural, "count": text.count, "values": values}
+
+
+def phrase_of(data: str | dict) -> str:
+    """What phrase_data made, back as a Phrase (or plain text)."""
+    if not isinstance(data, dict):
+        return data
+    values = {key: phrase_of(value) for key, value in data["values"].items()}
+    return Phrase(data["msgid"], plural=data["plural"], count=data["count"], **values)
+
+
+def _filled(text: str, count: int | None, values: dict) -> str:
+    values = values if count is None else {"num": count, **values}
+    return text % values if values else text

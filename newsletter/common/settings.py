@@ -18,7 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .i18n import known_language
+from .i18n import Phrase, known_language
 from .tomlfile import Table, read_toml
 
 SAMPLE_FEED = "sample"
@@ -232,9 +232,10 @@ class Settings:
         variable = SECRET_VARIABLES["secret_key"]
         if self.secrets.secret_key:
             if len(self.secrets.secret_key) < 16:
-                raise ConfigError(f"{variable} is shorter than 16 characters",
-                                  hint=f"unset it to use the key kept in {self.secret_key_file},"
-                                       " or set it to a long random string")
+                raise ConfigError("%(variable)s is shorter than 16 characters",
+                                  hint="unset it to use the key kept in %(file)s, or set it to "
+                                       "a long random string", variable=variable,
+                                  file=self.secret_key_file)
             return self.secrets.secret_key
         return _kept_secret_key(self.secret_key_file)
 
@@ -246,23 +247,24 @@ def _kept_secret_key(path: Path) -> str:
     except FileExistsError:
         pass
     except OSError as error:
-        raise ConfigError(f"cannot create the secret key file {path}: {error.strerror}",
+        raise ConfigError("cannot create the secret key file %(path)s: %(why)s",
                           hint="make the database's folder writable, or export "
-                               "NEWSLETTER_SECRET_KEY") from None
+                               "NEWSLETTER_SECRET_KEY", path=path, why=error.strerror) from None
     else:
         with os.fdopen(descriptor, "w", encoding="ascii") as file:
             file.write(secrets.token_urlsafe(32) + "\n")
     try:
         if path.stat().st_mode & 0o077:
-            raise ConfigError(f"the secret key file {path} can be read by others",
-                              hint=f"chmod 600 {path}")
+            raise ConfigError("the secret key file %(path)s can be read by others",
+                              hint="chmod 600 %(path)s", path=path)
         key = path.read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read the secret key file {path}: {error}") from None
+        raise ConfigError("cannot read the secret key file %(path)s: %(why)s", path=path,
+                          why=error) from None
     if len(key) < 16:
-        raise ConfigError(f"the secret key file {path} holds no usable key (under 16 "
+        raise ConfigError("the secret key file %(path)s holds no usable key (under 16 "
                           "characters)", hint="delete it to have a new one made (links "
-                                              "already sent stop working)")
+                                              "already sent stop working)", path=path)
     return key
 
 
@@ -278,21 +280,34 @@ def load_settings(path: Path | None = None, cwd: Path | None = None,
         if not candidate.exists():
             return _validated(Settings(base_dir=cwd, secrets=secrets))
         path = candidate
-    raw = read_toml(path, what="config file",
-                    missing_hint="copy newsletter.example.toml to newsletter.toml")
+    raw = read_toml(path, what=Phrase("config file"),
+                    missing_hint=Phrase("copy newsletter.example.toml to newsletter.toml"))
     sections = {}
     for name, value in raw.items():
         section_type = _section_types().get(name)
         if section_type is None:
-            raise ConfigError(f"{path}: unknown section [{name}]",
-                              hint=f"known sections: {', '.join(_section_types())}")
+            raise ConfigError("%(path)s: unknown section [%(name)s]", path=path, name=name,
+                              hint="known sections: %(known)s",
+                              known=", ".join(_section_types()))
         if not isinstance(value, dict):
-            raise ConfigError(f"{path}: [{name}] must be a table of keys")
+            raise ConfigError("%(path)s: [%(name)s] must be a table of keys", path=path,
+                              name=name)
         sections[name] = _build_section(section_type, Table(value, path=path,
                                                             prefix=f"{name}."), name)
     settings = Settings(**sections, secrets=secrets, base_dir=Path(path).resolve().parent,
                         source=str(path))
     return _validated(settings)
+
+
+def configured_language(path: Path | None = None, cwd: Path | None = None) -> str:
+    """clinic.language as the config file gives it, to say a mistake elsewhere in that file
+    in the clinic's language; English when the file cannot tell."""
+    try:
+        raw = read_toml(path or (cwd or Path.cwd()) / CONFIG_FILE_NAME, what="config file")
+        language = raw.get("clinic", {}).get("language", "en")
+    except (ConfigError, AttributeError):
+        return "en"
+    return language if isinstance(language, str) and known_language(language) else "en"
 
 
 def _section_types() -> dict[str, type]:
@@ -308,6 +323,11 @@ def _build_section(section_type: type, table: Table, section: str):
     return section_type(**{key: table.get(key, hints[key]) for key in table.values})
 
 
+def _between(least, most, value) -> Phrase:
+    return Phrase("must be between %(least)s and %(most)s, not %(value)s", least=least,
+                  most=most, value=value)
+
+
 _HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _HOST_NAME = re.compile(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]")
 _ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -317,82 +337,88 @@ def _validated(settings: Settings) -> Settings:
     """Checks that need more than a type: each names the key it is about."""
     where = settings.source
 
-    def fail(key: str, why: str):
-        raise ConfigError(f"{where}: {key} {why}")
+    def fail(key: str, why: Phrase):
+        raise ConfigError(Phrase("%(path)s: %(key)s %(why)s", path=where, key=key, why=why))
 
     try:
         ZoneInfo(settings.clinic.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        fail("clinic.timezone", f"is not a known time zone: {settings.clinic.timezone!r} "
-                                "(use a name like America/Chicago)")
+        fail("clinic.timezone", Phrase("is not a known time zone: %(value)r (use a name like "
+                                "America/Chicago)", value=settings.clinic.timezone))
     if not known_language(settings.clinic.language):
-        fail("clinic.language", f"is not a language code like en or es: "
-                                f"{settings.clinic.language!r}")
+        fail("clinic.language", Phrase("is not a language code like en or es: %(value)r",
+             value=settings.clinic.language))
     if not _HEX_COLOR.match(settings.clinic.brand_color):
-        fail("clinic.brand_color", f"must be a 6-digit hex color like #0f6b5c, "
-                                   f"not {settings.clinic.brand_color!r}")
+        fail("clinic.brand_color", Phrase("must be a 6-digit hex color like #0f6b5c, not "
+                                          "%(value)r",
+             value=settings.clinic.brand_color))
     for key in ("website", "public_base_url", "logo_url", "booking_url"):
         value = getattr(settings.clinic, key)
         if (value or key not in ("logo_url", "booking_url")) and not re.match(r"^https?://[^\s/]+", value):
-            fail(f"clinic.{key}", f"must be an absolute http(s) URL, not {value!r}")
+            fail(f"clinic.{key}", Phrase("must be an absolute http(s) URL, not %(value)r",
+                                         value=value))
     phone = settings.clinic.phone
     if phone and (not re.fullmatch(r"\+?[0-9 ()./-]+", phone)
                   or not 7 <= len(re.sub(r"\D", "", phone)) <= 15):
-        fail("clinic.phone", f"must be a phone number like +1 636-555-0100, not {phone!r}")
+        fail("clinic.phone", Phrase("must be a phone number like +1 636-555-0100, not "
+                                    "%(value)r",
+             value=phone))
     for key in ("name", "postal_address"):
         if not getattr(settings.clinic, key).strip():
-            fail(f"clinic.{key}", "must not be empty (the law asks for it in every email)"
-                 if key == "postal_address" else "must not be empty")
+            if key == "postal_address":
+                fail(f"clinic.{key}", Phrase("must not be empty (the law asks for it in every "
+                                             "email)"))
+            fail(f"clinic.{key}", Phrase("must not be empty"))
     for key in ("address", "reply_to"):
         value = getattr(settings.sender, key)
         if (value or key == "address") and not _ADDRESS.match(value):
-            fail(f"sender.{key}", f"is not an email address: {value!r}")
+            fail(f"sender.{key}", Phrase("is not an email address: %(value)r", value=value))
     if any(c in settings.welcome.subject for c in "\r\n"):
-        fail("welcome.subject", "must be one line")
+        fail("welcome.subject", Phrase("must be one line"))
     if any(c in settings.sender.name for c in "\r\n"):
-        fail("sender.name", "must be one line")
+        fail("sender.name", Phrase("must be one line"))
     bounds = {"articles_per_issue": (1, 50), "summary_chars": (40, 2000),
               "first_run_window_days": (1, 3650), "flood_threshold": (1, 1000),
               "backlog_max_days": (1, 3650)}
     for key, (least, most) in bounds.items():
         value = getattr(settings.issue, key)
         if not least <= value <= most:
-            fail(f"issue.{key}", f"must be between {least} and {most}, not {value}")
+            fail(f"issue.{key}", _between(least, most, value))
     if not 1 <= settings.feed.max_pages <= 200:
-        fail("feed.max_pages", f"must be between 1 and 200, not {settings.feed.max_pages}")
+        fail("feed.max_pages", _between(1, 200, settings.feed.max_pages))
     if not 0 < settings.feed.timeout_seconds <= 300:
-        fail("feed.timeout_seconds", "must be between 0 and 300 seconds")
+        fail("feed.timeout_seconds", Phrase("must be between 0 and 300 seconds"))
     if not settings.feed.source.strip():
-        fail("feed.source", "must name a feed URL, a file or \"sample\"")
+        fail("feed.source", Phrase("must name a feed URL, a file or \"sample\""))
     smtp = settings.smtp
     if smtp.security not in ("starttls", "ssl", "none"):
-        fail("smtp.security", f"must be starttls, ssl or none, not {smtp.security!r}")
+        fail("smtp.security", Phrase("must be starttls, ssl or none, not %(value)r",
+             value=smtp.security))
     if not 0 < smtp.port < 65536:
-        fail("smtp.port", f"must be a port number, not {smtp.port}")
+        fail("smtp.port", Phrase("must be a port number, not %(value)s", value=smtp.port))
     for key, least, most in (("timeout_seconds", 0.1, 600), ("rate_per_second", 0, 10000),
                              ("retries", 0, 20), ("retry_wait_seconds", 0, 600),
                              ("pause_after_failures", 1, 100000), ("connections", 1, 50),
                              ("give_up_after_attempts", 1, 100), ("give_up_after_days", 1, 60)):
         if not least <= getattr(smtp, key) <= most:
-            fail(f"smtp.{key}", f"must be between {least} and {most}, not {getattr(smtp, key)}")
+            fail(f"smtp.{key}", _between(least, most, getattr(smtp, key)))
     if not 1 <= settings.store.lock_stale_seconds <= 86400:
-        fail("store.lock_stale_seconds", f"must be between 1 and 86400, not "
-                                         f"{settings.store.lock_stale_seconds}")
+        fail("store.lock_stale_seconds", _between(1, 86400, settings.store.lock_stale_seconds))
     if not 0 <= settings.web.trusted_proxies <= 5:
-        fail("web.trusted_proxies", f"must be between 0 and 5, not {settings.web.trusted_proxies}")
+        fail("web.trusted_proxies", _between(0, 5, settings.web.trusted_proxies))
     for name in settings.web.allowed_hosts:
         if not _HOST_NAME.fullmatch(name):
-            fail("web.allowed_hosts", f"holds {name!r}, which is not a host name (give names "
-                                      "like newsletter.clinic.example, with no scheme or port)")
+            fail("web.allowed_hosts", Phrase("holds %(name)r, which is not a host name (give "
+                                             "names like newsletter.clinic.example, with no "
+                                             "scheme or port)", name=name))
     scheduler = settings.scheduler
     for key, least, most in (("misfire_grace_seconds", 1, 7 * 86400),
                              ("feed_alert_after_failures", 1, 1000)):
         if not least <= getattr(scheduler, key) <= most:
-            fail(f"scheduler.{key}",
-                 f"must be between {least} and {most}, not {getattr(scheduler, key)}")
+            fail(f"scheduler.{key}", _between(least, most, getattr(scheduler, key)))
     if scheduler.staff_alert_address and not _ADDRESS.match(scheduler.staff_alert_address):
-        fail("scheduler.staff_alert_address",
-             f"is not an email address: {scheduler.staff_alert_address!r}")
+        fail("scheduler.staff_alert_address", Phrase("is not an email address: %(value)r",
+             value=scheduler.staff_alert_address))
     if not scheduler.schedules.strip():
-        fail("scheduler.schedules", "must name a folder (the default is \"schedules\")")
+        fail("scheduler.schedules", Phrase("must name a folder (the default is \"schedules\")"))
     return settings

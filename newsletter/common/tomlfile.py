@@ -4,6 +4,7 @@ the file and the key, and says what was expected."""
 
 from __future__ import annotations
 
+import functools
 import tomllib
 import types
 import typing
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from .errors import ConfigError
+from .i18n import Phrase
 
 MISSING = object()
-_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number",
-               bool: "true or false", dict: "a table"}
+_TYPE_NAMES = {str: Phrase("a string"), int: Phrase("a whole number"), float: Phrase("a number"),
+               bool: Phrase("true or false"), dict: Phrase("a table")}
+_LIST_NAMES = {str: Phrase("a list of strings")}
 
 
 def read_toml(path: Path, *, what: str, error: type[ConfigError] = ConfigError,
@@ -31,16 +34,18 @@ def read_text(path: Path, *, what: str, error: type[ConfigError] = ConfigError,
     try:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error(f"{path}: no such {what}", hint=missing_hint) from None
+        raise error(Phrase("%(path)s: no such %(what)s", path=path, what=what),
+                    hint=missing_hint) from None
     except (OSError, UnicodeDecodeError) as problem:
-        raise error(f"{path}: cannot read the {what}: {problem}") from None
+        raise error(Phrase("%(path)s: cannot read the %(what)s: %(why)s", path=path, what=what,
+                           why=problem)) from None
 
 
 def parse_toml(text: str, path: Path | str, *, error: type[ConfigError] = ConfigError) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as problem:
-        raise error(f"{path}: not valid TOML: {problem}") from None
+        raise error(Phrase("%(path)s: not valid TOML: %(why)s", path=path, why=problem)) from None
 
 
 class Table:
@@ -52,14 +57,17 @@ class Table:
         self.values, self.path, self.prefix, self.error = values, path, prefix, error
 
     def fail(self, key: str, why: str, hint: str = "") -> NoReturn:
-        raise self.error(f"{self.path}: {self.prefix}{key} {why}", hint=hint)
+        raise self.error(Phrase("%(path)s: %(key)s %(why)s", path=self.path,
+                                key=f"{self.prefix}{key}", why=why), hint=hint)
 
     def only(self, known: Iterable[str], *, takes: str) -> None:
         """Every key is one of `known`: a typo is an error, never silently ignored."""
         known = tuple(known)
         for key in self.values:
             if key not in known:
-                self.fail(key, "is not a known key", hint=f"{takes} takes: {', '.join(known)}")
+                self.fail(key, Phrase("is not a known key"),
+                          hint=Phrase("%(takes)s takes: %(keys)s", takes=takes,
+                                      keys=", ".join(known)))
 
     def get(self, key: str, kind, default=MISSING):
         """The value of `key`, which must be of type `kind` (str, int, float, bool, dict, a
@@ -67,11 +75,12 @@ class Table:
         here, and true is never a number."""
         if key not in self.values:
             if default is MISSING:
-                self.fail(key, "is missing")
+                self.fail(key, Phrase("is missing"))
             return default
         value = self.values[key]
         if not _has_type(value, kind):
-            self.fail(key, f"must be {type_name(kind)}, not {type(value).__name__} {value!r}")
+            self.fail(key, Phrase("must be %(kind)s, not %(type)s %(value)r", kind=type_name(kind),
+                                  type=type(value).__name__, value=value))
         if kind is float:
             return float(value)
         return tuple(value) if typing.get_origin(kind) is tuple else value
@@ -79,10 +88,13 @@ class Table:
 
 def type_name(kind) -> str:
     if typing.get_origin(kind) is tuple:
-        return f"a list of {type_name(typing.get_args(kind)[0]).removeprefix('a ')}s"
+        item = typing.get_args(kind)[0]
+        return _LIST_NAMES.get(item) or f"a list of {type_name(item).removeprefix('a ')}s"
     if isinstance(kind, types.UnionType):
-        return " or ".join(type_name(option) for option in typing.get_args(kind)
-                           if option is not type(None))
+        names = [type_name(option) for option in typing.get_args(kind)
+                 if option is not type(None)]
+        return functools.reduce(lambda one, other: Phrase("%(one)s or %(other)s", one=one,
+                                                          other=other), names)
     return _TYPE_NAMES.get(kind, getattr(kind, "__name__", str(kind)))
 
 

@@ -23,6 +23,7 @@ from ..audience.addresses import InvalidValue, normalize_address
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock
 from ..common.errors import NewsletterError
+from ..common.i18n import Phrase, joined
 from ..common.model import Recipient
 from ..common.settings import Settings
 from ..issue.build import Evergreen, build_next_issue
@@ -134,7 +135,8 @@ class IssueSend:
                 outcome = build_next_issue(self.settings, store, now=clock(),
                                            evergreen=self.options.evergreen)
                 if outcome.issue is None:
-                    return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+                    return SendReport("nothing new", note=Phrase("nothing new in %(feed)s",
+                                                                    feed=outcome.feed_url))
                 issue = self._approved(outcome.issue)
                 with Ledger(store.engine, issue.id) as ledger:
                     ledger.retry_deferred(now=clock())
@@ -147,11 +149,14 @@ class IssueSend:
                                                secret)
                     break
             else:
-                raise NewsletterError(f"the issue changed {FREEZE_ATTEMPTS} times as the send "
-                                      "began", hint="run the send again")
+                raise NewsletterError("the issue changed %(times)d times as the send began",
+                                      hint="run the send again", times=FREEZE_ATTEMPTS)
         if report.outcome == "paused":
-            raise SendPaused(f"the send of {issue.slug} paused after {report.sent} message(s): "
-                             f"{report.note}", hint="fix the cause, then run `newsletter send` "
+            raise SendPaused(Phrase("the send of %(slug)s paused after %(num)d message(s): "
+                                    "%(why)s", plural="the send of %(slug)s paused after "
+                                    "%(num)d message(s): %(why)s", count=report.sent,
+                                    slug=issue.slug, why=report.note),
+                             hint="fix the cause, then run `newsletter send` "
                                                     "again: it resumes where it stopped")
         return report
 
@@ -163,7 +168,8 @@ class IssueSend:
         outcome = build_next_issue(settings, self.store, now=self.clock(),
                                    evergreen=self.options.evergreen)
         if outcome.issue is None:
-            return SendReport("nothing new", note=f"nothing new in {outcome.feed_url}")
+            return SendReport("nothing new", note=Phrase("nothing new in %(feed)s",
+                                                                    feed=outcome.feed_url))
         rendered = outcome.rendered
         # a rehearsal's copies are not the issue sent: their clicks must not count
         links = article_links(rendered.slug, outcome.issue.articles, settings, secret=secret,
@@ -192,10 +198,12 @@ class IssueSend:
             self.store.issues.approve(issue.id, by=self.options.approve_as, now=now)
             return self.store.issues.by_id(issue.id) or issue  # gone: freezing fails, we retry
         if issue.status == "held":
-            raise IssueHeld(f"issue {issue.slug} is held: {issue.held_reason}",
+            raise IssueHeld("issue %(slug)s is held: %(reason)s", slug=issue.slug,
+                            reason=issue.held_reason,
                             hint="check it with `newsletter build`, then send with --approve")
         if self.options.require_approval:
-            raise IssueHeld(f"issue {issue.slug} needs staff approval before it is sent",
+            raise IssueHeld("issue %(slug)s needs staff approval before it is sent",
+                            slug=issue.slug,
                             hint="approve it with `newsletter approve` or in the web preview")
         return issue
 
@@ -226,7 +234,7 @@ class IssueSend:
             self._deliver(rendered, links, ledger, lock,
                           Tally(report, total, self.options.progress), secret)
         except TransportUnavailable as error:
-            report.outcome, report.note = "paused", str(error)
+            report.outcome, report.note = "paused", error.message
         finally:
             report.seconds = (clock() - started).total_seconds()
         notes = [report.note] if report.note else []
@@ -238,9 +246,11 @@ class IssueSend:
                 store.issues.complete(issue.id, now=clock())
                 report.outcome = "complete"
             elif counts.get("deferred"):
-                notes.append(f"{counts['deferred']} address(es) could not be reached for now; "
-                             "run the send again to retry them")
-        report.note = "; ".join(notes)
+                notes.append(Phrase("%(num)d address(es) could not be reached for now; run the "
+                                    "send again to retry them", plural="%(num)d address(es) "
+                                    "could not be reached for now; run the send again to retry "
+                                    "them", count=counts["deferred"]))
+        report.note = joined(notes, "; ")
 
     def _deliver(self, rendered: RenderedIssue, links: dict[str, str], ledger: Ledger,
                  lock: Lock, tally: Tally, secret: str) -> None:
@@ -280,8 +290,9 @@ class IssueSend:
                     if not (error.no_such_address and (accepted_before or report.sent)):
                         in_a_row += 1  # a dead address says nothing of a server that takes mail
                     if in_a_row >= settings.smtp.pause_after_failures and not paused:
-                        paused = TransportUnavailable(f"{in_a_row} addresses failed in a row "
-                                                      f"(last: {recipient.email}: {error})")
+                        paused = TransportUnavailable(
+                            "%(failures)d addresses failed in a row (last: %(email)s: %(why)s)",
+                            failures=in_a_row, email=recipient.email, why=error.message)
                         lanes.stop()  # those under way still come back and are recorded
                 else:
                     _record(ledger, lock, recipient, "sent", now=clock())
@@ -347,13 +358,17 @@ def _suppress_hard_bounces(store: Store, ledger: Ledger, now: datetime) -> list[
     if not dead:
         return []
     if not ledger.counts().get("sent"):
-        return [f"{len(dead)} address(es) were refused as nonexistent, but the server took "
-                "no other message, so they were not marked bounced"]
+        return [Phrase("%(num)d address(es) were refused as nonexistent, but the server took "
+                       "no other message, so they were not marked bounced",
+                       plural="%(num)d address(es) were refused as nonexistent, but the server "
+                       "took no other message, so they were not marked bounced",
+                       count=len(dead))]
     subscribers = Subscribers(store.engine)
     for subscriber_id, _ in dead:
         subscribers.set_status(subscriber_id, "bounced", now=now)
-    return [f"{len(dead)} address(es) do not exist and are now marked bounced: no later "
-            "issue goes to them"]
+    return [Phrase("%(num)d address(es) do not exist and are now marked bounced: no later "
+                   "issue goes to them", plural="%(num)d address(es) do not exist and are now "
+                   "marked bounced: no later issue goes to them", count=len(dead))]
 
 
 def _says_no_such_address(reply: str) -> bool:
@@ -366,9 +381,14 @@ def _gave_up_note(report: SendReport, listed: int = 5) -> list[str]:
     """Who was given up on and why, for the run's record (the sends page, a schedule's run)."""
     if not report.gave_up:
         return []
-    names = ", ".join(f"{address} ({reason})" for address, reason in report.gave_up[:listed])
-    more = f" and {len(report.gave_up) - listed} more" if len(report.gave_up) > listed else ""
-    return [f"{len(report.gave_up)} address(es) deferred too long are now failed: {names}{more}"]
+    names = joined([Phrase("%(address)s (%(reason)s)", address=address, reason=reason)
+                    for address, reason in report.gave_up[:listed]], ", ")
+    if len(report.gave_up) > listed:
+        names = Phrase("%(names)s and %(more)d more", names=names,
+                       more=len(report.gave_up) - listed)
+    return [Phrase("%(num)d address(es) deferred too long are now failed: %(names)s",
+                   plural="%(num)d address(es) deferred too long are now failed: %(names)s",
+                   count=len(report.gave_up), names=names)]
 
 
 def _one_line(error: BaseException) -> str:
@@ -419,10 +439,12 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
     try:
         address = normalize_address(address)
     except InvalidValue as error:
-        raise NewsletterError(f"cannot send a test to {address!r}: {error}") from None
+        raise NewsletterError("cannot send a test to %(address)r: %(why)s", address=address,
+                              why=error.message) from None
     outcome = build_next_issue(settings, store, now=now)
     if outcome.issue is None:
-        raise NewsletterError(f"nothing new in {outcome.feed_url}: there is no issue to test")
+        raise NewsletterError("nothing new in %(feed)s: there is no issue to test",
+                              feed=outcome.feed_url)
     rendered = dataclasses.replace(outcome.rendered,
                                    subject=f"{TEST_MARK} {outcome.rendered.subject}")
     secret = settings.require_secret_key()
@@ -439,7 +461,8 @@ def send_test(settings: Settings, store: Store, transport: Transport, address: s
         transport.send(settings.sender.address, address, template.fill(fields),
                        key=f"test/{rendered.slug}/{now:%Y%m%dT%H%M%S}-{address}")
     except DeliveryError as error:
-        raise NewsletterError(f"the test message to {address} was refused: {error}") from None
+        raise NewsletterError("the test message to %(address)s was refused: %(why)s",
+                              address=address, why=error.message) from None
     finally:
         transport.close()
     return rendered.slug

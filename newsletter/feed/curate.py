@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
+from ..common.i18n import Phrase
 from ..common.model import Article, Selection
 
 
@@ -30,19 +31,24 @@ def curate(articles: Sequence[Article], *, seen: Collection[str], first_run: boo
     warnings: list[str] = []
     held = len(new) > flood_threshold
     if held:
-        warnings.append(f"flood guard: {len(new)} new articles at once (more than "
-                        f"{flood_threshold}); the issue is held for staff to check, since a "
-                        "site move or feed change can make old articles look new")
+        warnings.append(Phrase("flood guard: %(new)d new articles at once (more than "
+                               "%(most)d); the issue is held for staff to check, since a site "
+                               "move or feed change can make old articles look new",
+                               new=len(new), most=flood_threshold))
     limit = now - timedelta(days=backlog_max_days)
     stale = [a for a in new if a.published and a.published < limit and a.id not in open_ids]
     if stale:
         new = [a for a in new if a not in stale]
-        warnings.append(f"{len(stale)} new article(s) older than {backlog_max_days} days left "
-                        f"the queue unmailed and are remembered as published: "
-                        f"{_titles(stale)}")
+        warnings.append(Phrase("%(num)d new article(s) older than %(days)d days left the "
+                               "queue unmailed and are remembered as published: %(titles)s",
+                               plural="%(num)d new article(s) older than %(days)d days left "
+                               "the queue unmailed and are remembered as published: %(titles)s",
+                               count=len(stale), days=backlog_max_days, titles=_titles(stale)))
     if len(new) > cap:
-        warnings.append(f"{len(new) - cap} more new article(s) wait for the next issue "
-                        f"(at most {cap} per issue)")
+        warnings.append(Phrase("%(num)d more new article(s) wait for the next issue (at most "
+                               "%(cap)d per issue)", plural="%(num)d more new article(s) wait "
+                               "for the next issue (at most %(cap)d per issue)",
+                               count=len(new) - cap, cap=cap))
     return Selection(articles=tuple(new[:cap]), held=held and bool(new),
                      warnings=tuple(warnings), baseline=tuple(stale))
 
@@ -52,11 +58,16 @@ def _first_run(new: list[Article], *, now: datetime, window_days: int, cap: int)
     chosen, baseline = inside[:cap], inside[cap:] + older
     warnings = []
     if baseline:
-        warnings.append(f"first run: {len(baseline)} older article(s) are remembered as "
-                        "already published and will not be mailed")
+        warnings.append(Phrase("first run: %(num)d older article(s) are remembered as "
+                               "already published and will not be mailed",
+                               plural="first run: %(num)d older article(s) are remembered as "
+                               "already published and will not be mailed",
+                               count=len(baseline)))
     if chosen and chosen[0].published and now - chosen[0].published > timedelta(days=window_days):
-        warnings.append(f"first run: the newest article is {(now - chosen[0].published).days} "
-                        "days old; check the preview before sending")
+        warnings.append(Phrase("first run: the newest article is %(num)d days old; check the "
+                               "preview before sending", plural="first run: the newest article "
+                               "is %(num)d days old; check the preview before sending",
+                               count=(now - chosen[0].published).days))
     return Selection(articles=tuple(chosen), warnings=tuple(warnings), baseline=tuple(baseline))
 
 
@@ -72,4 +83,6 @@ def _first_run_window(new: list[Article], window_days: int) -> tuple[list[Articl
 
 def _titles(articles: list[Article], shown: int = 3) -> str:
     names = "; ".join(repr(a.title) for a in articles[:shown])
-    return names + (f" and {len(articles) - shown} more" if len(articles) > shown else "")
+    if len(articles) <= shown:
+        return names
+    return Phrase("%(names)s and %(more)d more", names=names, more=len(articles) - shown)

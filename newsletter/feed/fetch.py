@@ -23,6 +23,7 @@ import certifi
 import httpx
 
 from ..common.errors import FeedError
+from ..common.i18n import Phrase
 
 MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
@@ -74,7 +75,8 @@ def fetch(source: str, *, etag: str | None = None, last_modified: str | None = N
         return _read_file(url2pathname(urlsplit(source).path), max_bytes)
     if len(scheme) <= 1:  # no scheme, or a Windows drive letter
         return _read_file(source, max_bytes)
-    raise FeedError(f"{source}: cannot fetch {scheme}: addresses, only http(s) and files",
+    raise FeedError("%(source)s: cannot fetch %(scheme)s: addresses, only http(s) and files",
+                    source=source, scheme=scheme,
                     hint="Set the feed address to an http:// or https:// URL or a file path.")
 
 
@@ -84,7 +86,8 @@ def _read_file(path: str, max_bytes: int) -> FetchResult:
         with open(path, "rb") as file:
             body = file.read(max_bytes + 1)
     except OSError as error:
-        raise FeedError(f"{path}: cannot read the feed file ({error.strerror or error})",
+        raise FeedError("%(path)s: cannot read the feed file (%(why)s)", path=path,
+                        why=error.strerror or error,
                         hint="Check the feed path in the config (a web address needs http:// or https://).") from None
     if len(body) > max_bytes:
         raise _too_big(path, max_bytes)
@@ -119,7 +122,7 @@ def _fetch_http(url, etag, last_modified, timeout, max_bytes, user_agent, accept
                 body = b"".join(chunks)
     except (httpx.HTTPError, httpx.InvalidURL) as error:
         message, hint = _explain(error, timeout)
-        raise FeedError(f"{url}: {message}", hint=hint) from error
+        raise FeedError(Phrase("%(url)s: %(why)s", url=url, why=message), hint=hint) from error
     final = str(response.url)
     permanent = response.history and all(r.status_code in PERMANENT_REDIRECTS for r in response.history)
     headers = response.headers
@@ -138,45 +141,56 @@ def _tls() -> ssl.SSLContext:
 
 def _check_status(url: str, response: httpx.Response) -> None:
     status = response.status_code
-    where = url if str(response.url) == url else f"{url} (redirected to {response.url})"
+    where = url if str(response.url) == url else Phrase("%(url)s (redirected to %(final)s)",
+                                                        url=url, final=str(response.url))
     if status == 410:
-        raise FeedGone(f"{where}: the server says the feed is gone (410)",
+        raise FeedGone("%(where)s: the server says the feed is gone (410)", where=where,
                        hint="The site has retired this feed; set a new feed address in the config.")
     if 200 <= status < 300 or status == 304:
         return
     reason = response.reason_phrase or httpx.codes.get_reason_phrase(status)
-    hint = ("The site has a problem on its side; the next run will try again." if status >= 500
-            else "Check the feed address in the config; open it in a browser to see what it serves.")
-    raise FeedError(f"{where}: the server answered {status} {reason}".rstrip(), hint=hint)
+    hint = (Phrase("The site has a problem on its side; the next run will try again.")
+            if status >= 500 else Phrase("Check the feed address in the config; open it in a "
+                                         "browser to see what it serves."))
+    raise FeedError(Phrase("%(where)s: the server answered %(status)d %(reason)s", where=where,
+                           status=status, reason=reason) if reason else
+                    Phrase("%(where)s: the server answered %(status)d", where=where,
+                           status=status), hint=hint)
 
 
 def _explain(error: Exception, timeout: float) -> tuple[str, str]:
     """Turn an httpx exception into a plain-words cause and a hint."""
     if isinstance(error, httpx.TimeoutException):
-        return (f"timed out after {timeout:g} s",
-                "The site is slow or down; the next run will try again.")
+        return (Phrase("timed out after %(seconds)s s", seconds=f"{timeout:g}"),
+                Phrase("The site is slow or down; the next run will try again."))
     if isinstance(error, httpx.TooManyRedirects):
-        return (f"too many redirects (more than {MAX_REDIRECTS}), perhaps a loop",
-                "Open the address in a browser and put the final one in the config.")
+        return (Phrase("too many redirects (more than %(most)d), perhaps a loop",
+                       most=MAX_REDIRECTS),
+                Phrase("Open the address in a browser and put the final one in the config."))
     if isinstance(error, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
-        return (f"not a usable http(s) address ({error})", "Check the feed address in the config.")
+        return (Phrase("not a usable http(s) address (%(why)s)", why=error),
+                Phrase("Check the feed address in the config."))
     cause = error
     for _ in range(10):  # the OSError that httpcore wrapped says what really happened
         cause = cause.__cause__ or cause.__context__ or cause
     if isinstance(cause, ConnectionRefusedError):
-        return ("connection refused", "Nothing answers at that address; check the URL and that the site is up.")
+        return (Phrase("connection refused"), Phrase("Nothing answers at that address; check "
+                                                     "the URL and that the site is up."))
     if isinstance(cause, socket.gaierror):
-        return (f"the host name could not be found ({cause.strerror or cause})",
-                "Check the spelling of the feed address and this machine's internet connection.")
+        return (Phrase("the host name could not be found (%(why)s)", why=cause.strerror or cause),
+                Phrase("Check the spelling of the feed address and this machine's internet "
+                       "connection."))
     if isinstance(cause, ssl.SSLError):
-        return (f"the secure (TLS) connection failed ({cause.reason or cause})",
-                "Check the address (https or http); the site's certificate may be broken.")
-    return (f"the connection failed ({error or type(error).__name__})",
-            "The site or the network had a problem; the next run will try again.")
+        return (Phrase("the secure (TLS) connection failed (%(why)s)", why=cause.reason or cause),
+                Phrase("Check the address (https or http); the site's certificate may be "
+                       "broken."))
+    return (Phrase("the connection failed (%(why)s)", why=error or type(error).__name__),
+            Phrase("The site or the network had a problem; the next run will try again."))
 
 
 def _too_big(where: str, max_bytes: int) -> FeedError:
-    return FeedError(f"{where}: the feed is larger than the limit of {max_bytes:,} bytes",
+    return FeedError("%(where)s: the feed is larger than the limit of %(most)s bytes",
+                     where=where, most=f"{max_bytes:,}",
                      hint="Check that the address points at the feed itself, not a large file.")
 
 

@@ -27,11 +27,11 @@ def read_json_feed(body: bytes, source: str) -> FeedParserDict:
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise FeedError(f"{source}: not a feed: it looks like JSON but cannot be read "
-                        f"({str(error)[:80]})") from None
+        raise FeedError("%(source)s: not a feed: it looks like JSON but cannot be read "
+                        "(%(why)s)", source=source, why=str(error)[:80]) from None
     if not isinstance(data, dict) or not VERSION.match(str(data.get("version", ""))):
-        raise FeedError(f"{source}: not a feed: JSON without a JSON Feed version "
-                        "(https://jsonfeed.org/version/1.1)",
+        raise FeedError("%(source)s: not a feed: JSON without a JSON Feed version "
+                        "(https://jsonfeed.org/version/1.1)", source=source,
                         hint="point feed.source at the blog's RSS, Atom or JSON Feed address")
     items = _list(data.get("items"))
     feed_authors = _authors(data)

@@ -18,6 +18,7 @@ import feedparser
 import lxml.etree
 
 from ..common.errors import FeedError
+from ..common.i18n import Phrase
 from ..common.links import normalized_link, safe_url
 from ..common.model import Article, ParsedFeed
 from ..common.text import cut, html_to_text, is_cms_default, one_line, parse_fragment, text_of
@@ -58,12 +59,15 @@ def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
     if parsed.get("version", "").startswith("atom") and address:
         parsed = _feedparser(body, content_type, address)
     if not parsed.get("version") and not parsed.entries:
-        raise FeedError(f"{source}: not a feed: {_what_it_is(body, parsed)}",
+        raise FeedError("%(source)s: not a feed: %(what)s", source=source,
+                        what=_what_it_is(body, parsed),
                         hint="point feed.source at the RSS, Atom or JSON Feed address of the blog")
     warnings: list[str] = []
     if parsed.bozo and not isinstance(parsed.bozo_exception, feedparser.NonXMLContentType):
-        warnings.append(f"the feed is not well-formed ({_reason(parsed.bozo_exception)}); "
-                        f"{len(parsed.entries)} article(s) were still read")
+        warnings.append(Phrase("the feed is not well-formed (%(why)s); %(num)d article(s) "
+                               "were still read", plural="the feed is not well-formed "
+                               "(%(why)s); %(num)d article(s) were still read",
+                               count=len(parsed.entries), why=_reason(parsed.bozo_exception)))
     feed_link = safe_url(parsed.feed.get("link"), address) or ""
     base = feed_link or address
     media_words = _media_descriptions(body, len(parsed.entries))
@@ -71,8 +75,8 @@ def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
               for position, (entry, words) in enumerate(zip(parsed.entries, media_words), start=1)]
     drafts = [d for d in drafts if d is not None]
     if parsed.entries and not drafts and not address:
-        raise FeedError(f"{source}: the feed's links are relative and the file does not say "
-                        "its own web address, so no article can be linked",
+        raise FeedError("%(source)s: the feed's links are relative and the file does not say "
+                        "its own web address, so no article can be linked", source=source,
                         hint="use the feed's web address (https://...) instead of a saved copy")
     site_wide = _site_wide_images(drafts)
     articles: list[Article] = []
@@ -80,8 +84,9 @@ def parse_feed(body: bytes, *, source: str, content_type: str | None = None,
     for draft in drafts:
         article = draft.article(summary_chars, site_wide)
         if article.id in seen_ids:
-            warnings.append(f"article {draft.position} ({article.title!r}) repeats the id of an "
-                            "earlier one and was left out")
+            warnings.append(Phrase("article %(position)d (%(title)r) repeats the id of an "
+                                   "earlier one and was left out", position=draft.position,
+                                   title=article.title))
             continue
         seen_ids.add(article.id)
         articles.append(article)
@@ -170,19 +175,23 @@ def _draft(entry, media_words: dict[str, str], base: str, warnings: list[str],
     if _PLACEHOLDER_TITLE.match(title):
         title = ""
     url = safe_url(_original_link(entry), base)
-    name = repr(title) if title else f"number {position}"
+    name = repr(title) if title else Phrase("number %(position)d", position=position)
     if _PROTECTED_TITLE.match(title):
-        warnings.append(f"article {name} is password-protected or private and was left out")
+        warnings.append(Phrase("article %(name)s is password-protected or private and was left "
+                               "out", name=name))
         return None
     if not url:
-        warnings.append(f"article {name} has no usable web address "
-                        f"({entry.get('link') or 'none given'!s:.80}) and was left out")
+        warnings.append(Phrase("article %(name)s has no usable web address (%(link)s) and was "
+                               "left out", name=name,
+                               link=str(entry.get("link"))[:80] if entry.get("link")
+                               else Phrase("none given")))
         return None
     published = _date(entry, "published") or _date(entry, "updated")
     if published is None:
         raw = dict.get(entry, "published") or dict.get(entry, "updated")
         if raw:
-            warnings.append(f"article {name} has a date that cannot be read: {raw!r:.60}")
+            warnings.append(Phrase("article %(name)s has a date that cannot be read: %(raw)s",
+                                   name=name, raw=f"{raw!r:.60}"))
     media_alt = media_words.get("", "")
     content, teaser = _body_and_teaser(entry, media_alt)
     content_base = _content_base(entry, url)
@@ -377,11 +386,12 @@ def _reason(exception) -> str:
 def _what_it_is(body: bytes, parsed) -> str:
     head = body[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not body.strip():
-        return "the body is empty"
+        return Phrase("the body is empty")
     if b"\x00" in body[:1024] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "the body is binary data"
+        return Phrase("the body is binary data")
     if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head[:512]:
-        return "it is an HTML web page, not RSS or Atom (look for the blog's feed link)"
+        return Phrase("it is an HTML web page, not RSS or Atom (look for the blog's feed link)")
     if head.startswith((b"{", b"[")):
-        return "it is JSON but not a JSON Feed"
-    return f"neither RSS nor Atom ({_reason(parsed.get('bozo_exception', 'unknown format'))})"
+        return Phrase("it is JSON but not a JSON Feed")
+    return Phrase("neither RSS nor Atom (%(why)s)",
+                  why=_reason(parsed.get("bozo_exception", "unknown format")))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 from ..common.errors import FeedError
+from ..common.i18n import Phrase, joined
 from ..common.links import normalized_link, safe_url
 from ..common.model import Article, PageState, ParsedFeed
 from ..common.text import one_line
@@ -65,25 +66,31 @@ def read_blog(address: str, *, fetcher: Fetcher, etag: str | None = None,
     for url in feed_links(root, page_url)[:MAX_FEEDS_TRIED]:
         found = _feed_at(url, fetcher, options, summary_chars, tried)
         if found:
-            return _found(found, "feed link", f"found the blog's feed in the page's links: {url}")
+            return _found(found, "feed link", Phrase("found the blog's feed in the page's "
+                                                     "links: %(url)s", url=url))
     platform = platform_of(root, result.body)
     if page_url.startswith(("http://", "https://")):
         for url in likely_feeds(page_url, platform)[:MAX_FEEDS_TRIED]:
             found = _feed_at(url, fetcher, options, summary_chars, tried, quiet=True)
             if found:
                 return _found(found, "platform feed",
-                              f"found the blog's {platform or 'usual'} feed at {url}")
+                              Phrase("found the blog's %(platform)s feed at %(url)s",
+                                     platform=platform, url=url) if platform else
+                              Phrase("found the blog's usual feed at %(url)s", url=url))
     robots = Robots(fetcher, timeout=timeout, agent=user_agent or "clinic-newsletter")
     if not robots.allows(page_url):
-        raise FeedError(f"{address}: the page links no feed, and its site's robots.txt asks "
-                        "robots not to read its pages",
+        raise FeedError("%(address)s: the page links no feed, and its site's robots.txt asks "
+                        "robots not to read its pages", address=address,
                         hint="ask the site's builder for the blog's feed address")
     parsed, pages = _read_pages(root, result, page_url, fetcher=fetcher, options=options,
                          robots=robots, summary_chars=summary_chars, max_pages=max_pages,
                          known=known, recall=recall)
-    note = (f"no feed found ({'; '.join(tried) if tried else 'the page links none'}): read "
-            f"{len(parsed.articles)} article(s) from the blog's pages"
-            + (f" ({platform} site)" if platform else ""))
+    note = Phrase("no feed found (%(tried)s): read %(num)d article(s) from the blog's pages",
+                  plural="no feed found (%(tried)s): read %(num)d article(s) from the blog's "
+                  "pages", count=len(parsed.articles),
+                  tried=joined(tried, "; ") if tried else Phrase("the page links none"))
+    if platform:
+        note = Phrase("%(note)s (%(platform)s site)", note=note, platform=platform)
     return BlogReading(parsed, result, result.moved_to or address, "pages", (note,), pages)
 
 
@@ -97,15 +104,15 @@ def _feed_at(url: str, fetcher: Fetcher, options: dict, summary_chars: int,
     try:
         result = fetcher(url, **options)
         if result.body is None or _is_html(result):
-            raise FeedError(f"{url}: not a feed")
+            raise FeedError("%(url)s: not a feed", url=url)
         parsed = _parse(result, summary_chars)
     except FeedError as error:
         if not quiet:
-            tried.append(f"the linked {url} failed: {one_line(str(error)).removeprefix(url + ': ')}")
+            tried.append(Phrase("the linked feed failed: %(why)s", why=error.message))
         return None
     if not parsed.articles:
         if not quiet:
-            tried.append(f"the linked {url} has no articles")
+            tried.append(Phrase("the linked %(url)s has no articles", url=url))
         return None
     return result, parsed
 
@@ -114,7 +121,7 @@ def _found(found: tuple[FetchResult, ParsedFeed], how: str, note: str) -> BlogRe
     result, parsed = found
     address = result.moved_to or result.url
     return BlogReading(parsed, result, address, how,
-                       (f"{note}; set feed.source to it to read it directly",))
+                       (Phrase("%(note)s; set feed.source to it to read it directly", note=note),))
 
 
 def _read_pages(root, result: FetchResult, page_url: str, *, fetcher: Fetcher, options: dict,
@@ -126,7 +133,7 @@ def _read_pages(root, result: FetchResult, page_url: str, *, fetcher: Fetcher, o
         article = article_from_page(root, result.body, page_url, summary_chars=summary_chars)
         return ParsedFeed(title=title, link=page_url, articles=(article,)), ()
     if not entries:
-        raise FeedError(f"{result.url}: no feed, and no articles found on the page",
+        raise FeedError("%(url)s: no feed, and no articles found on the page", url=result.url,
                         hint="give the address of the blog's page that lists its articles, "
                              "or of its RSS, Atom or JSON Feed")
     articles: list[Article] = []
@@ -148,7 +155,8 @@ def _read_pages(root, result: FetchResult, page_url: str, *, fetcher: Fetcher, o
                            last_modified=remembered.last_modified if remembered else None,
                            accept=ACCEPT_PAGE, **options)
         except FeedError as error:
-            warnings.append(f"{one_line(str(error))}; the listing's words for it are used")
+            warnings.append(Phrase("%(error)s; the listing's words for it are used",
+                                   error=error.message))
             articles.append(article_from_entry(entry, summary_chars=summary_chars))
             continue
         if page.not_modified and remembered and remembered.article:
@@ -164,8 +172,11 @@ def _read_pages(root, result: FetchResult, page_url: str, *, fetcher: Fetcher, o
         pages.append(PageState(entry.url, page.etag, page.last_modified, article))
         articles.append(article)
     if unread:
-        warnings.append(f"{unread} article page(s) were not read this run (at most {max_pages} "
-                        "a run, or robots.txt asks not to): their listing's words are used")
+        warnings.append(Phrase("%(num)d article page(s) were not read this run (at most "
+                               "%(most)d a run, or robots.txt asks not to): their listing's "
+                               "words are used", plural="%(num)d article page(s) were not read "
+                               "this run (at most %(most)d a run, or robots.txt asks not to): "
+                               "their listing's words are used", count=unread, most=max_pages))
     return ParsedFeed(title=title, link=page_url, articles=tuple(articles),
                       warnings=tuple(warnings)), tuple(pages)
 

@@ -13,6 +13,7 @@ import hmac
 from datetime import datetime
 
 from ..common.errors import NewsletterError, NotFound
+from ..common.i18n import Phrase
 from ..common.settings import Settings
 from ..common.text import one_line
 from ..feed.fetch import fetch
@@ -41,16 +42,17 @@ def reviewable(store: Store, seen: str | None = None) -> StoredIssue:
     issue = store.issues.open()
     if issue is None:
         last = store.issues.last_sent()
-        sent = f"; the last one, {last.slug}, was sent on {last.sent_at:%Y-%m-%d}" if last else ""
-        raise NotFound(f"there is no open issue{sent}",
+        raise NotFound(Phrase("there is no open issue; the last one, %(slug)s, was sent on "
+                              "%(day)s", slug=last.slug, day=f"{last.sent_at:%Y-%m-%d}")
+                       if last else Phrase("there is no open issue"),
                        hint="build the next one with `newsletter build`")
     if seen is not None and not hmac.compare_digest(fingerprint(issue).encode(),
                                                     seen.encode()):
         raise IssueChanged("the issue changed since you looked at it (new articles, or it "
                            "was sent)", hint="look at the preview again, then decide")
     if issue.status == "sending":
-        raise IssueChanged(f"issue {issue.slug} is already being sent; it cannot change",
-                           hint="a send that stopped resumes with `newsletter send`")
+        raise IssueChanged("issue %(slug)s is already being sent; it cannot change",
+                           slug=issue.slug, hint="a send that stopped resumes with `newsletter send`")
     return issue
 
 
@@ -59,8 +61,8 @@ def approve(store: Store, seen: str | None, *, by: str, now: datetime) -> Stored
     approving an approved issue changes nothing."""
     issue = reviewable(store, seen)
     if issue.status != "approved" and not store.issues.approve(issue.id, by=approver(by), now=now):
-        raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was approved",
-                           hint="look again, then approve")
+        raise IssueChanged("issue %(slug)s changed while you looked; nothing was approved",
+                           slug=issue.slug, hint="look again, then approve")
     return store.issues.by_id(issue.id)
 
 
@@ -70,8 +72,8 @@ def hold(store: Store, seen: str | None, *, by: str, now: datetime,
     issue = reviewable(store, seen)
     why = one_line(reason) or f"held by {approver(by)}"
     if not store.issues.hold(issue.id, reason=why, now=now):
-        raise IssueChanged(f"issue {issue.slug} changed while you looked; nothing was held",
-                           hint="look again, then hold")
+        raise IssueChanged("issue %(slug)s changed while you looked; nothing was held",
+                           slug=issue.slug, hint="look again, then hold")
     return store.issues.by_id(issue.id)
 
 
@@ -83,7 +85,8 @@ def reword(settings: Settings, store: Store, seen: str, *, subject: str, prehead
     would go out."""
     before = reviewable(store, seen)
     if note is not None and len(note) > NOTE_MAX:
-        raise NewsletterError(f"the note is {len(note)} characters; at most {NOTE_MAX} fit")
+        raise NewsletterError("the note is %(length)d characters; at most %(most)d fit",
+                              length=len(note), most=NOTE_MAX)
     outcome = build_next_issue(settings, store, now=now, fetcher=fetcher, note=note,
                                subject=one_line(subject), preheader=one_line(preheader))
     after = outcome.issue

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..common.errors import FeedError
+from ..common.i18n import Phrase
 from ..common.model import Article, FeedRecord, Selection
 from ..common.settings import Settings
 from ..feed.curate import curate
@@ -69,11 +70,11 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
     result = reading.result
     warnings: list[str] = list(reading.notes)
     if result.moved_to:
-        warnings.append(f"the feed moved permanently to {result.moved_to}; "
-                        "that address is used from now on")
+        warnings.append(Phrase("the feed moved permanently to %(url)s; that address is used "
+                               "from now on", url=result.moved_to))
     if reading.parsed is None:
         selection = _unchanged(current)
-        warnings.append("the feed has not changed since the last run")
+        warnings.append(Phrase("the feed has not changed since the last run"))
     else:
         selection = curate(reading.parsed.articles, seen=seen,
                            first_run=not store.has_history(), now=now,
@@ -85,8 +86,8 @@ def build_next_issue(settings: Settings, store: Store, *, now: datetime,
         warnings += reading.parsed.warnings
     warnings += selection.warnings
     if own_feed:
-        warnings.append(f"built from {source}, not from feed.source: builds and sends keep "
-                        "using it until this issue is sent")
+        warnings.append(Phrase("built from %(source)s, not from feed.source: builds and sends "
+                               "keep using it until this issue is sent", source=source))
     if not selection.articles and evergreen is not None:
         selection = _evergreen_selection(current, evergreen, warnings)
     with store.transaction() as conn:
@@ -142,9 +143,10 @@ def _evergreen_selection(current: StoredIssue | None, evergreen: Evergreen,
         return Selection(articles=current.articles, held=current.status == "held")
     article = evergreen()
     if article is None:
-        warnings.append("nothing new, and every evergreen article was already mailed")
+        warnings.append(Phrase("nothing new, and every evergreen article was already mailed"))
         return Selection(articles=())
-    warnings.append(f"nothing new: this issue is the evergreen article {article.title!r}")
+    warnings.append(Phrase("nothing new: this issue is the evergreen article %(title)r",
+                           title=article.title))
     return Selection(articles=(article,))
 
 

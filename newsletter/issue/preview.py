@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import lxml.html
 
+from ..common.i18n import Phrase, number, translated
 from ..common.settings import SAMPLE_PUBLIC_BASE_URL, Settings
 from ..social.snippets import Snippet, compose_all
 from ..storage.issues import StoredIssue
@@ -54,24 +55,31 @@ def preview_of(issue: StoredIssue, settings: Settings, *, secret: str,
                extra_warnings: tuple[str, ...] = ()) -> Preview:
     html, text = sample_email(issue, settings, secret=secret)
     snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
-    checks = [f"image without alt text: {src}" for src in images_without_alt(html)]
+    language = settings.clinic.language
+    checks = [Phrase("image without alt text: %(src)s", src=src)
+              for src in images_without_alt(html)]
     if settings.analytics.clicks and \
             settings.clinic.public_base_url.rstrip("/") == SAMPLE_PUBLIC_BASE_URL:
-        checks.append(f"clinic.public_base_url is still the sample {SAMPLE_PUBLIC_BASE_URL}: "
-                      "with [analytics] clicks on, every article link goes through it, so "
-                      "none would work (nor would unsubscribing); set it to where `newsletter "
-                      "serve` is reachable")
+        checks.append(Phrase("clinic.public_base_url is still the sample %(url)s: with "
+                             "[analytics] clicks on, every article link goes through it, so "
+                             "none would work (nor would unsubscribing); set it to where "
+                             "`newsletter serve` is reachable", url=SAMPLE_PUBLIC_BASE_URL))
     if len(html.encode("utf-8")) > GMAIL_CLIP_BYTES:
-        checks.append(f"the HTML is {len(html.encode()) / 1024:.0f} KB: Gmail clips it after "
-                      f"{GMAIL_CLIP_BYTES // 1024} KB behind \"View entire message\"")
+        checks.append(Phrase("the HTML is %(size)s KB: Gmail clips it after %(limit)s KB behind "
+                             "\"View entire message\"",
+                             size=number(round(len(html.encode()) / 1024), language),
+                             limit=number(GMAIL_CLIP_BYTES // 1024, language)))
     if issue.status == "held":
-        checks.append(f"held: {issue.held_reason or 'waiting for staff'}; it is not sent "
-                      "until someone approves it")
+        checks.append(Phrase("held: %(reason)s; it is not sent until someone approves it",
+                             reason=issue.held_reason or Phrase("waiting for staff")))
     noted = Counter((s.platform, note) for s in snippets for note in s.notes)
-    checks += [f"{platform} snippet of {count} article(s): {note}"
+    checks += [Phrase("%(platform)s snippet of %(num)d article(s): %(note)s",
+                      plural="%(platform)s snippet of %(num)d article(s): %(note)s",
+                      count=count, platform=platform, note=note)
                for (platform, note), count in noted.items()]
+    warnings = tuple(extra_warnings) + issue.warnings + tuple(checks)
     return Preview(issue=issue, html=html, text=text, snippets=snippets,
-                   warnings=tuple(extra_warnings) + issue.warnings + tuple(checks))
+                   warnings=tuple(translated(warning, language) for warning in warnings))
 
 
 def images_without_alt(html: str) -> list[str]:

@@ -63,8 +63,8 @@ def messages_in(path: Path) -> Iterator[tuple[str, bytes]]:
             files = sorted(p for p in path.iterdir()
                            if p.is_file() and p.suffix.lower() == ".eml")
             if not files:
-                raise NewsletterError(f"{path}: neither a Maildir nor a folder of .eml files",
-                                      hint="give a Maildir folder, an mbox file, .eml files "
+                raise NewsletterError("%(path)s: neither a Maildir nor a folder of .eml files",
+                                      path=path, hint="give a Maildir folder, an mbox file, .eml files "
                                            "or a folder of them")
             for file in files:
                 yield file.name, file.read_bytes()
@@ -83,6 +83,7 @@ def messages_in(path: Path) -> Iterator[tuple[str, bytes]]:
         for number, key in enumerate(box.keys(), start=1):
             yield f"{path.name} #{number}", box.get_bytes(key)
     except FileNotFoundError:
-        raise NewsletterError(f"{path}: no such file or folder") from None
+        raise NewsletterError("%(path)s: no such file or folder", path=path) from None
     except OSError as error:
-        raise NewsletterError(f"{path}: cannot read it: {error.strerror or error}") from None
+        raise NewsletterError("%(path)s: cannot read it: %(why)s", path=path,
+                              why=error.strerror or error) from None

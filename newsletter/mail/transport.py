@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..common.errors import MailError
+from ..common.i18n import Phrase
 from ..common.settings import Settings, SmtpSettings
 from .reports import no_such_address
 
@@ -321,8 +322,8 @@ def transport_for(settings: Settings) -> Transport:
 
 def describe(transport: Transport) -> str:
     if isinstance(transport, SmtpTransport):
-        return f"SMTP server {transport.where}"
-    return f"outbox {transport.folder}"
+        return Phrase("SMTP server %(where)s", where=transport.where)
+    return Phrase("outbox %(folder)s", folder=transport.folder)
 
 
 def _reply_error(code: int, reply, *, about_recipient: bool = False) -> DeliveryError:

@@ -7,6 +7,10 @@ code `python send.py` runs.
 Every run is recorded (schedule_runs) and logged in one line. A problem someone can act on
 (the feed is down, the issue waits for approval, another send is running) is that line and
 the scheduler carries on; a bug raises, APScheduler logs its traceback, and it carries on.
+A run at a slot first claims the slot in the run log, so a slot runs once: not again in the
+hour that repeats when the clocks go back, nor when a standby takes over. A database that is
+unavailable at the slot fails the run: staff are told, and the run is recorded once the
+database is back.
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..common.clock import utc_now
-from ..common.errors import NewsletterError, NotFound
+from ..common.errors import NewsletterError, NotFound, StoreError
 from ..common.settings import Settings, load_settings
 from ..delivery.alerts import check_feed_health, notify_staff
 from ..delivery.sending import IssueHeld, SendOptions, send_next_issue
@@ -29,9 +35,10 @@ from ..mail.transport import Transport, transport_for
 from ..social.files import snippet_files
 from ..social.snippets import compose_all
 from ..storage.lock import LockHeld
-from ..storage.run_log import RunLog
+from ..storage.run_log import RunLog, SlotTaken
 from ..storage.store import Store
-from .schedules import Schedule, read_schedule
+from .patience import reason, when_database_is_back
+from .schedules import Schedule, read_schedule, real_time, slot_key
 
 JOB_FUNCTION = "newsletter.schedule.jobs:run_schedule"
 log = logging.getLogger("newsletter.scheduler")
@@ -49,8 +56,10 @@ def job_args(settings: Settings) -> list[str]:
     return [str(settings.config_file or ""), str(settings.base_dir)]
 
 
-def run_schedule(key: str, config: str, workdir: str) -> str:
-    """Run schedule `key` now; returns the outcome (sent, nothing new, held, ...)."""
+def run_schedule(key: str, config: str, workdir: str, slot: str | None = None) -> str:
+    """Run schedule `key` now, for its `slot` (ISO text, from the scheduler; None: not a
+    slot of its own, e.g. resuming a killed send); returns the outcome (sent, nothing new,
+    held, ..., or "already ran" for a slot that has run)."""
     try:
         settings, schedule = load_schedule(key, config, workdir)
         store = Store.open(settings.database_url)
@@ -58,32 +67,116 @@ def run_schedule(key: str, config: str, workdir: str) -> str:
         log.error("%s: cannot run: %s", key, error)
         return "failed"
     runs = RunLog(store.engine)
-    run_id = runs.start(key, now=utc_now())
     transport = transport_for(settings)
-    result = Result("error", note="a bug stopped the run; see the traceback in the log")
+    at = real_time(datetime.fromisoformat(slot), schedule.zone) if slot else None
     try:
-        result = _attempt(settings, store, transport, schedule)
+        try:
+            run_id = runs.start(key, now=utc_now(), slot=at, slot_key=at and slot_key(at))
+        except SlotTaken:
+            log.info("%s: its %s slot has run already; not running it again", key,
+                     f"{at:%a %Y-%m-%d %H:%M %Z}")
+            return "already ran"
+        except (SQLAlchemyError, StoreError) as error:
+            return _database_failed(settings, transport, runs, schedule, at, error)
+        result = Result("error", note="a bug stopped the run; see the traceback in the log")
+        try:
+            result = _attempt(settings, store, transport, schedule)
+        except SQLAlchemyError as error:
+            result = Result("failed", note=f"the database failed during the run: "
+                                           f"{reason(error)}")
+        finally:
+            _record_when_back(settings, f"{key}: recording the run", lambda: runs.finish(
+                run_id, result.outcome, now=utc_now(), slug=result.slug,
+                note=result.note or None))
+            (log.error if result.outcome in ("failed", "error") else log.info)(
+                "%s: %s%s%s", key, result.outcome,
+                f" issue {result.slug}" if result.slug else "",
+                f": {result.note}" if result.note else "")
+            if schedule.action == "send":
+                _check_feed_health(settings, store, transport)
+        return result.outcome
     finally:
-        runs.finish(run_id, result.outcome, now=utc_now(), slug=result.slug,
-                    note=result.note or None)
-        (log.error if result.outcome in ("failed", "error") else log.info)(
-            "%s: %s%s%s", key, result.outcome, f" issue {result.slug}" if result.slug else "",
-            f": {result.note}" if result.note else "")
-        if schedule.action == "send":
-            check_feed_health(settings, store, transport, now=utc_now())
         transport.close()
         store.engine.dispose()
-    return result.outcome
+
+
+def handle_skipped_run(key: str, config: str, workdir: str, slot: datetime) -> str:
+    """A slot came while the schedule's previous run was still going (APScheduler runs one
+    at a time and drops the slot with a warning): recorded as skipped, and staff told."""
+    settings, schedule = load_schedule(key, config, workdir)
+    at, now = real_time(slot, schedule.zone), utc_now()
+    store = Store.open(settings.database_url)
+    transport = transport_for(settings)
+    try:
+        runs = RunLog(store.engine)
+        going = next((run for run in runs.runs(key, limit=5) if run.outcome == "running"),
+                     None)
+        since = (f", running since {going.started_at.astimezone(schedule.zone):%H:%M:%S %Z}"
+                 if going else "")
+        note = f"the previous run was still going{since}; this slot was not run"
+        if not runs.record(key, "skipped", now=now, slot=at, slot_key=slot_key(at),
+                           note=note):
+            return "already ran"
+        log.warning("%s: skipped its %s slot: %s", key, f"{at:%a %H:%M %Z}", note)
+        notify_staff(settings, transport, Notice(
+            f"Newsletter: the {schedule.name} schedule skipped its {at:%A %H:%M} slot",
+            f"The {schedule.name} schedule did not run at {at:%A %Y-%m-%d %H:%M %Z}: its "
+            f"previous run was still going{since}. Nothing is lost: the issue goes out with "
+            "that run or the next one. If runs keep overlapping, the SMTP server may be "
+            "slow or stuck; check the log (journalctl -u newsletter-scheduler).\n"), now=now)
+    finally:
+        transport.close()
+        store.engine.dispose()
+    return "skipped"
+
+
+def _database_failed(settings: Settings, transport: Transport, runs: RunLog,
+                     schedule: Schedule, slot: datetime | None,
+                     error: SQLAlchemyError | StoreError) -> str:
+    """The database was unavailable at the slot: nothing can be sent safely. Staff are told
+    now; the failed run is recorded once the database is back."""
+    what = f"at {slot:%A %Y-%m-%d %H:%M %Z}" if slot else "just now"
+    note = f"the database was unavailable: {reason(error)}; nothing was sent"
+    log.error("%s: failed: %s", schedule.key, note)
+    notify_staff(settings, transport, Notice(
+        f"Newsletter: the {schedule.name} schedule could not run",
+        f"The {schedule.name} schedule could not run {what}: the database was unavailable "
+        f"({reason(error)}). Nothing was sent; the schedule runs again at its next slot.\n\n"
+        "Once the database is reachable again, send the issue by hand with "
+        "`newsletter send` if it should not wait.\n"), now=utc_now())
+    _record_when_back(settings, f"{schedule.key}: recording the failed run",
+                      lambda: runs.record(schedule.key, "failed", now=utc_now(), slot=slot,
+                                          slot_key=slot and slot_key(slot), note=note))
+    return "failed"
+
+
+def _record_when_back(settings: Settings, what: str, record) -> None:
+    """`record()`, waiting for the database as long as a late run may still go out."""
+    give_up_at = utc_now() + timedelta(seconds=settings.scheduler.misfire_grace_seconds)
+    try:
+        when_database_is_back(record, what=what, give_up=lambda: utc_now() > give_up_at)
+    except (SQLAlchemyError, StoreError) as error:
+        log.error("%s: gave up, the database is still unavailable: %s", what, reason(error))
+
+
+def _check_feed_health(settings: Settings, store: Store, transport: Transport) -> None:
+    try:
+        check_feed_health(settings, store, transport, now=utc_now())
+    except (SQLAlchemyError, StoreError) as error:
+        log.error("feed health not checked, the database is unavailable: %s", reason(error))
 
 
 def handle_missed_run(key: str, config: str, workdir: str, slot: datetime) -> str:
     """A slot passed more than the grace time ago (the scheduler was down): nothing is sent;
     the issue it would have sent is built and held for staff, and they are told."""
     settings, schedule = load_schedule(key, config, workdir)
-    now = utc_now()
+    now, at = utc_now(), real_time(slot, schedule.zone)
     missed = (f"missed its {slot.astimezone(schedule.zone):%A %H:%M} slot by "
               f"{duration(now - slot)}")
     store = Store.open(settings.database_url)
+    if RunLog(store.engine).slot_has_run(key, slot_key(at)):
+        store.engine.dispose()  # the first pass of a repeated hour ran: nothing was missed
+        return "already ran"
     transport = transport_for(settings)
     slug = None
     try:
@@ -112,7 +205,9 @@ def handle_missed_run(key: str, config: str, workdir: str, slot: datetime) -> st
                     "of going out late.\n\nCheck it with `newsletter build`, then send it with "
                     "`newsletter send --approve`, or approve it with `newsletter approve` and "
                     "the schedule sends it at its next run.\n"), now=now)
-        RunLog(store.engine).record(key, "missed", now=now, slot=slot, slug=slug, note=note)
+        if not RunLog(store.engine).record(key, "missed", now=now, slot=at,
+                                           slot_key=slot_key(at), slug=slug, note=note):
+            return "already ran"
         log.warning("%s: missed: %s", key, note)
         if schedule.action == "send":
             check_feed_health(settings, store, transport, now=utc_now())

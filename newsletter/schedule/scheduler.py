@@ -3,13 +3,17 @@
 Each pitfall in /work/shared/scheduling-pitfalls.md has its answer here:
 
 - One scheduler per database (pitfalls 1, 2): the process holds the "scheduler" lock, with
-  a heartbeat, for its whole life; a second one refuses to start and says who runs. The send
-  keeps its own lock and ledger, so even overlapping runs cannot send anything twice.
+  a heartbeat, for its whole life. A second one (on this host or another) is a standby: it
+  says who runs, waits, and takes over within a minute of the first dying. The send keeps
+  its own lock and ledger, and each slot is claimed once in the run log, so even overlapping
+  runs cannot send anything twice.
 - The job store is the project's database (SQLAlchemyJobStore on the project's engine, with
-  pool_pre_ping, WAL and a busy timeout: pitfall 7); jobs are named by text with plain
-  arguments (pitfall 5) and fixed ids, replaced at every start (pitfall 6).
+  pool_pre_ping, WAL and a busy timeout: pitfall 7), patient when the database is not there
+  (apscheduler_parts.py); jobs are named by text with plain arguments (pitfall 5) and fixed
+  ids, replaced at every start (pitfall 6).
 - job_defaults: coalesce=True (pitfall 4), max_instances=1, misfire_grace_time from the
   config (pitfall 3). A run later than that is not sent: the issue is held and staff told.
+  A slot dropped because the previous run is still going is recorded too, and staff told.
 - Every trigger has an explicit ZoneInfo, and so has the scheduler (pitfall 8).
 - SIGTERM and SIGINT stop it cleanly: a run under way finishes, the lock is released, and
   the exit code is 0 (pitfall 10). SIGHUP reloads the schedule files.
@@ -24,10 +28,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import timezone
+from datetime import timedelta, timezone
 
-from apscheduler.events import EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.events import (EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED,
+                                EVENT_SCHEDULER_STARTED)
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers import SchedulerNotRunningError
@@ -38,15 +42,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..common.clock import utc_now
 from ..common.errors import NewsletterError, StoreError
 from ..common.settings import Settings
-from ..storage.lock import Lock
+from ..storage.lock import Lock, LockHeld
 from ..storage.run_log import RunLog
 from ..storage.store import Store
-from .jobs import JOB_FUNCTION, handle_missed_run, job_args
+from .apscheduler_parts import PatientJobStore, SlotExecutor
+from .jobs import JOB_FUNCTION, handle_missed_run, handle_skipped_run, job_args
+from .patience import reason
 from .schedules import JOB_ID_PREFIX, Schedule
 
 JOB_TABLE = "apscheduler_jobs"
-HEARTBEAT_SECONDS = 30.0
-"""Well inside the lock's five minutes without a sign of life before a takeover."""
+HEARTBEAT_SECONDS = 10.0
+STALE_AFTER = timedelta(seconds=45)
+"""A scheduler silent this long is taken for dead by a standby on another host (one on the
+same host sees a dead process at once): four heartbeats missed, and with the standby's poll
+a takeover within a minute."""
+STANDBY_POLL_SECONDS = 5.0
 WORKERS = 4
 log = logging.getLogger("newsletter.scheduler")
 
@@ -54,16 +64,15 @@ log = logging.getLogger("newsletter.scheduler")
 def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule]], *,
                   heartbeat_seconds: float = HEARTBEAT_SECONDS) -> int:
     """Run the schedules until SIGTERM or SIGINT (returns 0) or until the lock is lost to
-    another process (returns 1); SIGHUP reads them again with `read_schedules`. Raises
-    LockHeld if a scheduler already runs, and what `read_schedules` raises."""
+    another process (returns 1); SIGHUP reads them again with `read_schedules`. While
+    another scheduler holds the lock, wait as its standby. Raises what `read_schedules`
+    raises."""
     schedules = read_schedules()
     store = Store.open(settings.database_url)
     lock = Lock(store.engine, "scheduler", purpose="a scheduler", clock=utc_now,
-                busy_hint="only one scheduler may run per database; stop the other one "
-                          "first (e.g. systemctl stop newsletter-scheduler)")
-    lock.acquire()
-    executor = ThreadPoolExecutor(WORKERS)
-    jobstore = SQLAlchemyJobStore(engine=store.engine, tablename=JOB_TABLE)
+                stale_after=STALE_AFTER)
+    executor = SlotExecutor(WORKERS)
+    jobstore = PatientJobStore(engine=store.engine, tablename=JOB_TABLE)
     scheduler = BlockingScheduler(
         jobstores={"default": jobstore, "once": MemoryJobStore()},
         executors={"default": executor},
@@ -73,15 +82,24 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
     heartbeat = Heartbeat(lock, every=heartbeat_seconds, on_lost=lambda: _stop(scheduler))
     args = job_args(settings)
     reloader = Reloader(lambda: _sync_jobs(scheduler, jobstore, read_schedules(), args))
+    _stop_on_signals(scheduler)
     try:
+        _stand_by(lock)
+    except BaseException:
+        store.engine.dispose()
+        raise
+    try:
+        schedules = read_schedules()  # as they are now, after a standby's wait
         _sync_jobs(scheduler, jobstore, schedules, args)
         _resume_interrupted(scheduler, store, schedules, args)
-        scheduler.add_listener(_on_missed(args), EVENT_JOB_MISSED)
+        scheduler.add_listener(_told_to_staff(handle_missed_run, "missed its slot", args),
+                               EVENT_JOB_MISSED)
+        scheduler.add_listener(_told_to_staff(handle_skipped_run, "skipped its slot", args),
+                               EVENT_JOB_MAX_INSTANCES)
         scheduler.add_listener(lambda _event: _log_started(scheduler, settings, schedules),
                                EVENT_SCHEDULER_STARTED)
         # reloads begin once the scheduler runs; a SIGHUP before that waits for them
         scheduler.add_listener(lambda _event: reloader.start(), EVENT_SCHEDULER_STARTED)
-        _stop_on_signals(scheduler)
         signal.signal(signal.SIGHUP, lambda _signum, _frame: reloader.request())
         heartbeat.start()
         scheduler.start()  # returns once shut down
@@ -95,6 +113,29 @@ def run_scheduler(settings: Settings, read_schedules: Callable[[], list[Schedule
         return 1
     log.info("scheduler stopped")
     return 0
+
+
+def _stand_by(lock: Lock) -> None:
+    """Take the scheduler lock, waiting as a standby while another scheduler holds it: one
+    process runs the schedules, any number wait, and the first to see it gone takes over
+    (SIGTERM stops the wait). A standby rather than an error, so that the same unit runs
+    on two hosts, and a restart after a crash never gives up on a lock that looks held."""
+    said = False
+    while True:
+        try:
+            lock.acquire()
+        except LockHeld as held:
+            if not said:
+                log.info("standby: %s; this one takes over when it stops", held)
+                said = True
+        except SQLAlchemyError as error:
+            log.warning("standby: cannot read the scheduler lock (trying again): %s",
+                        reason(error))
+        else:
+            if said:
+                log.info("the other scheduler is gone; taking over")
+            return
+        time.sleep(STANDBY_POLL_SECONDS)
 
 
 def _sync_jobs(scheduler: BlockingScheduler, jobstore: SQLAlchemyJobStore,
@@ -147,20 +188,25 @@ def _resume_interrupted(scheduler: BlockingScheduler, store: Store,
                       replace_existing=True)
 
 
-def _on_missed(args: list[str]) -> Callable:
-    """APScheduler drops a run later than the grace time with only a log line
-    (EVENT_JOB_MISSED); here the issue is held for staff instead, and they are told."""
+def _told_to_staff(handle: Callable, what: str, args: list[str]) -> Callable:
+    """APScheduler drops a run later than the grace time (EVENT_JOB_MISSED) or one whose
+    previous run is still going (EVENT_JOB_MAX_INSTANCES) with only a log line; here each
+    is `handle`d: a run row, and staff told (a missed slot's issue is held for them)."""
 
     def listener(event) -> None:
         if not event.job_id.startswith(JOB_ID_PREFIX):
             return
         key = event.job_id[len(JOB_ID_PREFIX):]
+        slot = getattr(event, "scheduled_run_time", None) or event.scheduled_run_times[-1]
         try:
-            handle_missed_run(key, *args, event.scheduled_run_time)
+            handle(key, *args, slot)
         except NewsletterError as error:
-            log.error("%s: missed its slot, and then: %s", key, error)
+            log.error("%s: %s, and then: %s", key, what, error)
+        except SQLAlchemyError as error:
+            log.error("%s: %s, and the database is unavailable to record it: %s", key, what,
+                      reason(error))
         except Exception:
-            log.exception("%s: missed its slot, and handling that failed", key)
+            log.exception("%s: %s, and handling that failed", key, what)
 
     return listener
 
@@ -235,7 +281,7 @@ class Reloader(threading.Thread):
 
 class Heartbeat(threading.Thread):
     """Shows the scheduler lock is alive; if another process took it over (this one
-    looked dead for five minutes), this scheduler stops rather than run beside it."""
+    looked dead for STALE_AFTER), this scheduler stops rather than run beside it."""
 
     def __init__(self, lock: Lock, *, every: float, on_lost: Callable[[], object]):
         super().__init__(name="scheduler-heartbeat", daemon=True)

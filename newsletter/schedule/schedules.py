@@ -4,13 +4,19 @@
 APScheduler's `CronTrigger` is a pure computation (no thread, no store), so `next_runs` is a
 plain function of its arguments. Every trigger gets an explicit `ZoneInfo`: a schedule means
 09:00 in St. Charles whatever the season and whatever zone the server is in.
+
+Around daylight saving the trigger needs two corrections. A time that does not exist (02:30
+on the spring-forward night) fires an hour on, at 03:30 CDT, but the trigger names it
+"02:30 CST": `real_time` names it as it fires. A time that comes twice (01:30 on the
+fall-back night) fires twice, at 01:30 CDT and at 01:30 CST: a schedule runs once per slot
+on its wall clock (`slot_key`, claimed in the run log), so the second is not a run.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -96,7 +102,9 @@ class Schedule:
 
 
 def next_runs(schedule: Schedule, after: datetime, count: int) -> list[datetime]:
-    """The next `count` run times at or after `after`, aware, in the schedule's zone."""
+    """The next `count` runs at or after `after`, aware, in the schedule's zone, as they
+    will really happen: a time that does not exist as the moment it fires, and a time that
+    comes twice only the first time."""
     trigger = schedule.trigger()
     runs: list[datetime] = []
     previous = None
@@ -104,9 +112,27 @@ def next_runs(schedule: Schedule, after: datetime, count: int) -> list[datetime]
         upcoming = trigger.get_next_fire_time(previous, after)
         if upcoming is None:
             break
-        runs.append(upcoming)
         previous = after = upcoming
+        if not is_second_pass(real_time(upcoming, schedule.zone)):
+            runs.append(real_time(upcoming, schedule.zone))
     return runs
+
+
+def slot_key(slot: datetime) -> str:
+    """The slot on its own wall clock, e.g. `2026-11-01T01:30:00`: the same for both
+    passes of a repeated hour, so that a schedule runs once per local slot."""
+    return slot.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def real_time(moment: datetime, zone: ZoneInfo) -> datetime:
+    """`moment` as the clock on the wall reads when it comes: APScheduler gives a time the
+    clocks skip (02:30 on the spring-forward night) as "02:30 CST", which is 03:30 CDT."""
+    return moment.astimezone(timezone.utc).astimezone(zone)
+
+
+def is_second_pass(moment: datetime) -> bool:
+    """`moment` falls in the hour that repeats when the clocks go back, the second time."""
+    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
 
 
 def load_schedules(folder: Path, *, default_timezone: str, base_dir: Path) -> list[Schedule]:

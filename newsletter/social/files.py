@@ -22,8 +22,8 @@ def platform_names(name: str | None) -> tuple[str, ...]:
     wanted = {"twitter": "x", "gbp": "google_business", "google": "google_business"}.get(
         wanted, wanted)
     if wanted not in PLATFORMS:
-        raise NotFound(f"no platform called {name!r}",
-                       hint="choose one of " + ", ".join(PLATFORMS))
+        raise NotFound("no platform called %(name)r", hint="choose one of %(names)s",
+                       name=name, names=", ".join(PLATFORMS))
     return (wanted,)
 
 
@@ -38,8 +38,8 @@ def choose_articles(articles: tuple[Article, ...], *, article_id: str | None = N
                  if article_id in (a.id, a.url, article_slug(a.url, a.title))]
         if not found:
             listed = "; ".join(a.id for a in articles)
-            raise NotFound(f"no article {article_id!r} in this issue",
-                           hint=f"its articles are: {listed}")
+            raise NotFound("no article %(id)r in this issue", hint="its articles are: %(listed)s",
+                           id=article_id, listed=listed)
         return (found[0],)
     if latest and articles:
         dated = [a for a in articles if a.published]

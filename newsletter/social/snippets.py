@@ -19,6 +19,7 @@ import jinja2
 import regex
 
 from ..common.errors import TemplateError
+from ..common.i18n import Phrase
 from ..common.links import article_slug, ascii_url, with_utm
 from ..common.model import Article
 from ..common.templates import environment, templates_dir
@@ -253,8 +254,8 @@ def _tag_matches(text: str, tags: tuple[str, ...]):
 def _notes(platform: Platform, article: Article, link: str, in_text: bool) -> tuple[str, ...]:
     notes = []
     if link and platform.link_in_text and not in_text:
-        notes.append("the link does not fit in the text: post it as the link card or in a "
-                     "first comment")
+        notes.append(Phrase("the link does not fit in the text: post it as the link card or "
+                            "in a first comment"))
     if platform.name == "instagram" and article.image is None:
-        notes.append("Instagram needs an image; the article has none")
+        notes.append(Phrase("Instagram needs an image; the article has none"))
     return tuple(notes)

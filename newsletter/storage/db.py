@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import (JSON, Column, DateTime, Engine, Float, ForeignKey, Index, Integer,
-                         MetaData, String, Table, Text, TypeDecorator, create_engine, event, insert,
-                         inspect, select)
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, Engine, Float, ForeignKey, Index,
+                        Integer, MetaData, String, Table, Text, TypeDecorator, create_engine,
+                        event, insert, inspect, select)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -133,6 +133,10 @@ locks = Table(
     Column("holder", String(300), nullable=False),  # pid@host and a random nonce
     Column("pid", Integer, nullable=False),
     Column("host", String(255), nullable=False),
+    # who the holder is beyond its pid (storage/process.py); NULL where there is no /proc
+    Column("boot_id", String(100)),
+    Column("pid_namespace", String(100)),
+    Column("process_start", BigInteger),
     Column("purpose", Text, nullable=False),
     Column("acquired_at", UTCDateTime(), nullable=False),
     Column("heartbeat_at", UTCDateTime(), nullable=False),
@@ -145,11 +149,15 @@ schedule_runs = Table(
     Column("started_at", UTCDateTime(), nullable=False),
     Column("finished_at", UTCDateTime()),
     # running, sent, incomplete, nothing new, held, busy, failed, error, missed,
-    # interrupted (its process died), exported
+    # skipped (the previous run was still going), interrupted (its process died), exported
     Column("outcome", String(20), nullable=False),
-    Column("slot", UTCDateTime()),  # the missed slot, for a missed run
+    Column("slot", UTCDateTime()),  # the slot a run was for (None: run by hand)
+    # the slot on the schedule's wall clock, e.g. 2026-11-01T01:30: one run per local slot,
+    # even in the hour that repeats when the clocks go back
+    Column("slot_key", String(40)),
     Column("issue_slug", String(100)),
     Column("note", Text),
+    Index("ix_schedule_runs_one_per_slot", "schedule", "slot_key", unique=True),
 )
 
 feed_alerts = Table(
@@ -230,7 +238,7 @@ def _shown(url: str) -> str:
 
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 """The newest migration in migrations/versions/ (a test keeps the two in step)."""
 FIRST_REVISION = "0001"
 """The schema `metadata.create_all` made before there were migrations."""

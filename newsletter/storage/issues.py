@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, delete, insert, select, update
 
+from ..common.i18n import phrase_data, phrase_of
 from ..common.links import normalized_link
 from ..common.model import Article, Image
 from . import db
@@ -51,7 +52,7 @@ class IssueContent:
         """The columns of this content, as the table stores them."""
         return {**{f.name: getattr(self, f.name) for f in fields(IssueContent)},
                 "articles": [article_to_json(a) for a in self.articles],
-                "warnings": list(self.warnings)}
+                "warnings": [phrase_data(w) for w in self.warnings]}
 
 
 @dataclass(frozen=True)
@@ -240,5 +241,5 @@ def _issue(row) -> StoredIssue:
     values = dict(row._mapping)
     values.pop("updated_at")
     values["articles"] = tuple(article_from_json(a) for a in values["articles"])
-    values["warnings"] = tuple(values["warnings"])
+    values["warnings"] = tuple(phrase_of(w) for w in values["warnings"])
     return StoredIssue(**values)

@@ -2,15 +2,17 @@
 machines on one database) never run at once, and the one that waits says who holds it.
 
 A lock outlives a process killed with SIGKILL; it is taken over when its holder is provably
-gone (same host, process no longer running) or has not shown a sign of life for a while.
-So a holder that waits (a long retry, a slow server) keeps renewing it (`kept_alive`), and
+gone or has not shown a sign of life for `stale_after`. Provably gone: on the same host, the
+holder ran in an earlier boot, or in this boot and PID namespace its process id no longer
+runs or now belongs to a process that started at another time (a container's PID 1 after a
+restart, this very process even). Host names must therefore differ between the machines that
+share a database, as they do by default. A holder that waits (a long retry, a slow server) keeps renewing it (`kept_alive`), and
 one that finds it taken over stops before doing anything only the holder may do
 (`ensure_held`).
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import threading
@@ -23,6 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..common.errors import NewsletterError
 from . import db
+from .process import ProcessIdentity, is_running, start_time
 
 STALE_AFTER = timedelta(minutes=5)
 RENEW_EVERY = timedelta(seconds=10)
@@ -51,7 +54,8 @@ class Lock:
         self.stale_after = stale_after
         self.renew_every = min(RENEW_EVERY, stale_after / 5)
         self.host = socket.gethostname()
-        self.holder = f"{os.getpid()}@{self.host}#{secrets.token_hex(4)}"
+        self.process = ProcessIdentity.of_this_process()
+        self.holder = f"{self.process.pid}@{self.host}#{secrets.token_hex(8)}"
         self._renewed_at: datetime | None = None
         self._lost = False
 
@@ -64,8 +68,10 @@ class Lock:
 
     def acquire(self) -> None:
         now = self.clock()
-        row = dict(name=self.name, holder=self.holder, pid=os.getpid(), host=self.host,
-                   purpose=self.purpose, acquired_at=now, heartbeat_at=now)
+        row = dict(name=self.name, holder=self.holder, pid=self.process.pid, host=self.host,
+                   boot_id=self.process.boot_id, pid_namespace=self.process.pid_namespace,
+                   process_start=self.process.start, purpose=self.purpose, acquired_at=now,
+                   heartbeat_at=now)
         self._renewed_at = now
         try:
             with self.engine.begin() as conn:
@@ -153,16 +159,19 @@ class Lock:
             conn.execute(delete(db.locks).where(db.locks.c.holder == self.holder))
 
     def _is_stale(self, current, now: datetime) -> bool:
-        if current.host == self.host and not _process_alive(current.pid):
+        return self._holder_is_gone(current) or now - current.heartbeat_at > self.stale_after
+
+    def _holder_is_gone(self, current) -> bool:
+        """Provably dead, whatever its process id; False when it cannot be told from here."""
+        mine = self.process
+        if current.host != self.host:
+            return False
+        if current.boot_id and mine.boot_id and current.boot_id != mine.boot_id:
+            return True  # this host rebooted since
+        if current.pid_namespace and mine.pid_namespace and \
+                current.pid_namespace != mine.pid_namespace:
+            return False  # another container with the same host name: its ids are not ours
+        if not is_running(current.pid):
             return True
-        return now - current.heartbeat_at > self.stale_after
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        return current.process_start is not None and \
+            current.process_start != start_time(current.pid)

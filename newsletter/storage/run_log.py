@@ -8,10 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from ..common.errors import NewsletterError
 from . import db
 
 _T = db.schedule_runs
+
+
+class SlotTaken(NewsletterError):
+    """The schedule's slot has a run already: the second pass of the hour that repeats when
+    the clocks go back, or a scheduler taking over a slot the one before it started."""
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,7 @@ class Run:
     finished_at: datetime | None
     outcome: str
     slot: datetime | None
+    slot_key: str | None
     issue_slug: str | None
     note: str | None
 
@@ -30,10 +38,16 @@ class RunLog:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def start(self, schedule: str, *, now: datetime) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(insert(_T).values(schedule=schedule, started_at=now,
-                                                  outcome="running")).inserted_primary_key[0]
+    def start(self, schedule: str, *, now: datetime, slot: datetime | None = None,
+              slot_key: str | None = None) -> int:
+        """A run under way; for a slot (`slot_key`), only the first: SlotTaken after."""
+        try:
+            with self.engine.begin() as conn:
+                return conn.execute(insert(_T).values(
+                    schedule=schedule, started_at=now, outcome="running", slot=slot,
+                    slot_key=slot_key)).inserted_primary_key[0]
+        except IntegrityError:
+            raise SlotTaken(f"{schedule}: its {slot_key} slot has run already") from None
 
     def finish(self, run_id: int, outcome: str, *, now: datetime, slug: str | None = None,
                note: str | None = None) -> None:
@@ -42,13 +56,24 @@ class RunLog:
                 finished_at=now, outcome=outcome, issue_slug=slug, note=note))
 
     def record(self, schedule: str, outcome: str, *, now: datetime,
-               slot: datetime | None = None, slug: str | None = None,
-               note: str | None = None) -> None:
-        """A run that did not run: a missed slot."""
-        with self.engine.begin() as conn:
-            conn.execute(insert(_T).values(schedule=schedule, started_at=now, finished_at=now,
-                                           outcome=outcome, slot=slot, issue_slug=slug,
-                                           note=note))
+               slot: datetime | None = None, slot_key: str | None = None,
+               slug: str | None = None, note: str | None = None) -> bool:
+        """A run that did not run (a missed, skipped or failed slot); False if its slot has
+        a run already."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(_T).values(schedule=schedule, started_at=now,
+                                               finished_at=now, outcome=outcome, slot=slot,
+                                               slot_key=slot_key, issue_slug=slug, note=note))
+        except IntegrityError:
+            return False
+        return True
+
+    def slot_has_run(self, schedule: str, slot_key: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(_T.c.id).where(_T.c.schedule == schedule,
+                                                      _T.c.slot_key == slot_key)).first() \
+                is not None
 
     def interrupted(self, *, now: datetime) -> list[str]:
         """Runs left "running" by a process that died, marked interrupted; their schedules,

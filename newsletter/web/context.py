@@ -10,7 +10,7 @@ from flask import current_app
 
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock
-from ..common.i18n import gettext
+from ..common.i18n import gettext, translated
 from ..common.settings import Settings
 from ..mail.transport import Transport
 from ..storage.store import Store
@@ -40,3 +40,8 @@ def context() -> Context:
 def _(message: str, **values) -> str:
     """`message` in the clinic's language (for what a route says, beside its template)."""
     return gettext(context().settings.clinic.language, message, **values)
+
+
+def _said(text: str) -> str:
+    """A Phrase (the transport's name, an error's message) in the clinic's language."""
+    return translated(text, context().settings.clinic.language)

@@ -29,7 +29,7 @@ from ..social.counting import PLATFORMS
 from ..storage.clicks import issue_clicks
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
-from .context import _, context
+from .context import _, _said, context
 from .security import EMAIL_POLICY
 from .send_now import SendProgress
 
@@ -65,7 +65,8 @@ def preview():
                                                                      extra_warnings=problems),
                            audience=audience_of(ctx.settings, ctx.store, issue.id,
                                                 now=ctx.clock()),
-                           via=describe(transport), delivers=getattr(transport, "delivers", True),
+                           via=_said(describe(transport)),
+                           delivers=getattr(transport, "delivers", True),
                            scheme=scheme, layout=layout, frames=frames, layouts=LAYOUTS,
                            schemes=COLORS, clip=GMAIL_CLIP_BYTES,
                            ask_name=not g.staff_name, staff_name=g.staff_name,
@@ -111,7 +112,7 @@ def test_send() -> str:
     address = request.form.get("address", "").strip()
     slug = send_test(ctx.settings, ctx.store, transport, address, now=ctx.clock())
     return _("Sent a test copy of issue %(slug)s to %(address)s via the %(transport)s.",
-             slug=slug, address=address, transport=describe(transport))
+             slug=slug, address=address, transport=_said(describe(transport)))
 
 
 @blueprint.post("/wording")
@@ -157,7 +158,8 @@ def confirm_send():
     return render_template("staff/send.html", issue=issue, seen=approval.fingerprint(issue),
                            audience=audience_of(ctx.settings, ctx.store, issue.id,
                                                 now=ctx.clock()),
-                           via=describe(transport), delivers=getattr(transport, "delivers", True),
+                           via=_said(describe(transport)),
+                           delivers=getattr(transport, "delivers", True),
                            ask_name=not g.staff_name, staff_name=g.staff_name)
 
 

@@ -127,6 +127,7 @@ def test_the_patient_and_staff_pages_in_spanish_have_no_english_left(tmp_path):
         page = lxml.html.document_fromstring(site.client.get(path).text)
         shown = " ".join(page.body.text_content().split()).replace(issue.subject, "").replace(
             "subscribers.csv", "").replace("newsletter send", "")  # a file, a command
+        shown = re.sub(r"(?<!\S)/\S+", "", shown)  # a folder (the outbox's)
         left = [f for f in fragments if re.search(rf"\b{re.escape(f)}\b", shown)]
         assert left == [], path
         assert page.get("lang") == "es"

@@ -6,7 +6,7 @@ import email.policy
 import json
 import logging
 import pickle
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,13 +16,15 @@ from newsletter.issue.approval import approve
 from newsletter.issue.build import build_next_issue
 from newsletter.common.clock import utc_now as utcnow
 from newsletter.schedule.jobs import duration, handle_missed_run, job_args, run_schedule
+from newsletter.schedule.schedules import load_schedules
 from newsletter.storage.lock import Lock
 from newsletter.storage.run_log import RunLog
 
-from ..helpers import ROOT, item
+from ..helpers import ROOT, item, rss
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 
 STAFF = "frontdesk@clinic.example"
+CHICAGO = ZoneInfo("America/Chicago")
 
 
 @pytest.fixture
@@ -182,3 +184,45 @@ def test_a_scheduled_send_to_an_outbox_that_does_not_deliver_is_a_rehearsal(tmp_
     assert run_schedule("weekly", *args) == "rehearsed"  # nothing was used up
     assert store.issues.open() is not None and store.issues.last_sent() is None
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == 1
+
+
+def test_the_fall_back_night_sends_once_though_half_past_one_comes_twice(clinic, smtp,
+                                                                        tmp_path):
+    """APScheduler fires a 01:30 schedule at 01:30 CDT and again at 01:30 CST on
+    2026-11-01; with an article published in between, the second firing would mail a
+    second issue within the hour. A slot runs once on the schedule's wall clock."""
+    _, store, _, args = clinic
+    (tmp_path / "schedules" / "nightly.toml").write_text(
+        'action = "send"\ncron = { hour = 1, minute = 30 }\n')
+    trigger = load_schedules(tmp_path / "schedules", default_timezone="America/Chicago",
+                             base_dir=tmp_path)[0].trigger()
+    first = trigger.get_next_fire_time(None, datetime(2026, 11, 1, tzinfo=CHICAGO))
+    second = trigger.get_next_fire_time(first, first)
+    tomorrow = trigger.get_next_fire_time(second, second)
+    assert [t.astimezone(timezone.utc).hour for t in (first, second)] == [6, 7], \
+        "the premise: APScheduler fires twice in the repeated hour"
+    assert run_schedule("nightly", *args, first.isoformat()) == "sent"
+    (tmp_path / "feed.xml").write_bytes(rss([item(n, 20 + n) for n in (1, 2, 3, 4)]))
+    assert run_schedule("nightly", *args, second.isoformat()) == "already ran"
+    assert len(smtp.messages) == 2, "one issue to Ana and Bo, not two"
+    (run,) = RunLog(store.engine).runs("nightly")
+    assert (run.outcome, run.slot_key) == ("sent", "2026-11-01T01:30:00")
+    assert run.slot == first.astimezone(timezone.utc)  # == across zones fails in a fold
+    assert run_schedule("nightly", *args, tomorrow.isoformat()) == "sent"
+    assert len(smtp.messages) == 4 and store.issues.last_sent().articles[0].title == \
+        "Article number 4"
+
+
+def test_the_spring_forward_night_runs_its_missing_half_past_two_once_at_half_past_three(
+        clinic, smtp, tmp_path):
+    _, store, _, args = clinic
+    (tmp_path / "schedules" / "nightly.toml").write_text(
+        'action = "send"\ncron = { hour = 2, minute = 30 }\n')
+    trigger = load_schedules(tmp_path / "schedules", default_timezone="America/Chicago",
+                             base_dir=tmp_path)[0].trigger()
+    slot = trigger.get_next_fire_time(None, datetime(2026, 3, 8, tzinfo=CHICAGO))
+    assert run_schedule("nightly", *args, slot.isoformat()) == "sent"
+    assert run_schedule("nightly", *args, slot.isoformat()) == "already ran"
+    (run,) = RunLog(store.engine).runs("nightly")
+    assert run.slot_key == "2026-03-08T03:30:00"
+    assert run.slot == datetime(2026, 3, 8, 8, 30, tzinfo=timezone.utc)

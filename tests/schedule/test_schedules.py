@@ -143,3 +143,25 @@ def test_send_schedules_with_two_audiences_are_refused(tmp_path):
     assert str(error).startswith(f"{tmp_path / 'c-acupuncture.toml'}: audience is "
                                  "tag:acupuncture, but a-weekly.toml sends to everyone")
     assert error.hint == "give every send schedule the same audience"
+
+
+NIGHTLY = 'action = "send"\ncron = {{ hour = {hour}, minute = 30 }}\n'
+
+
+def test_the_fall_back_night_lists_one_half_past_one_the_first_time_it_comes():
+    """On 2026-11-01 01:30 comes twice in Chicago (CDT, then CST); APScheduler fires at
+    both, the schedule runs at the first."""
+    runs = next_runs(parse(NIGHTLY.format(hour=1)), utc(2026, 10, 31, 12), 3)
+    assert [(f"{run:%Y-%m-%d %H:%M %Z}", run.astimezone(timezone.utc)) for run in runs] == [
+        ("2026-11-01 01:30 CDT", utc(2026, 11, 1, 6, 30)),
+        ("2026-11-02 01:30 CST", utc(2026, 11, 2, 7, 30)),
+        ("2026-11-03 01:30 CST", utc(2026, 11, 3, 7, 30))]
+
+
+def test_the_spring_forward_night_lists_half_past_two_as_when_it_really_fires():
+    """02:30 does not exist on 2026-03-08 in Chicago: the run is at 03:30 CDT (08:30 UTC),
+    and is listed so, not as "02:30 CST"."""
+    runs = next_runs(parse(NIGHTLY.format(hour=2)), utc(2026, 3, 7, 12), 2)
+    assert [(f"{run:%Y-%m-%d %H:%M %Z}", run.astimezone(timezone.utc)) for run in runs] == [
+        ("2026-03-08 03:30 CDT", utc(2026, 3, 8, 8, 30)),
+        ("2026-03-09 02:30 CDT", utc(2026, 3, 9, 7, 30))]
