@@ -1,8 +1,12 @@
 """A real SMTP server (aiosmtpd) on a loopback port, with faults on demand.
 
 It keeps every accepted message as bytes, so tests parse back exactly what a mail server got.
-Faults: an RCPT reply per address (4xx a number of times or for ever, or 5xx), dropping the
-connection in the middle of chosen DATA exchanges, and holding back the reply to one.
+Faults: an RCPT reply per address (4xx a number of times or for ever, 5xx, or 421 and
+hanging up), dropping the connection in the middle of chosen DATA exchanges (by number, or
+by address a number of times), and holding back the reply to one.
+With `pipelining`, it offers PIPELINING (RFC 2920; aiosmtpd reads pipelined commands in
+order but does not say so) and keeps each read that carried a MAIL command, so a test sees
+what came in one write.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 @dataclass
@@ -32,6 +36,9 @@ class Faults:
     policy: set[str] = field(default_factory=set)             # "550 5.7.1 refused by policy"
     full: set[str] = field(default_factory=set)               # "452 4.2.2 mailbox full", always
     drop_on_data: set[int] = field(default_factory=set)       # DATA exchange numbers to cut
+    dropped: dict[str, int] = field(default_factory=dict)     # address -> DATA cuts left
+    closing: dict[str, int] = field(default_factory=dict)     # address -> 421s left at RCPT
+    max_connections: int = 0  # more at once are hung up on before the greeting; 0: no cap
     hold_data: int = 0  # this DATA exchange is answered only once `release` is set
 
 
@@ -48,6 +55,10 @@ class Handler:
         self.faults = faults
         self.messages: list[Received] = []
         self.data_exchanges = 0
+        self.connections = 0
+        self.open_connections = 0
+        self.most_open = 0
+        self.envelope_reads: list[bytes] = []
         self.lock = threading.Lock()
         self.hold = Hold()
 
@@ -62,6 +73,11 @@ class Handler:
             if self.faults.temporary.get(address, 0) > 0:
                 self.faults.temporary[address] -= 1
                 return "451 4.3.0 mailbox busy, try again later"
+            if self.faults.closing.get(address, 0) > 0:
+                self.faults.closing[address] -= 1
+                # the reply goes out, then the server hangs up, as a relay shedding load does
+                asyncio.get_running_loop().call_soon(server.transport.close)
+                return "421 4.7.0 too busy, closing connection"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -69,7 +85,10 @@ class Handler:
         with self.lock:
             self.data_exchanges += 1
             exchange = self.data_exchanges
-            if exchange in self.faults.drop_on_data:
+            cut = [r for r in envelope.rcpt_tos if self.faults.dropped.get(r, 0) > 0]
+            for address in cut:
+                self.faults.dropped[address] -= 1
+            if cut or exchange in self.faults.drop_on_data:
                 server.transport.close()  # the connection dies before the reply
                 return "421 closing"
             self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
@@ -80,14 +99,57 @@ class Handler:
         return "250 Message accepted for delivery"
 
 
+class PipeliningHandler(Handler):
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+class RecordingSMTP(SMTP):
+    """aiosmtpd's server, counting connections (and refusing those over a cap, as a
+    provider does) and keeping the reads that carry a MAIL."""
+
+    def connection_made(self, transport):
+        handler = self.event_handler
+        with handler.lock:
+            cap = handler.faults.max_connections
+            refused = bool(cap) and handler.open_connections >= cap
+            if not refused:
+                handler.connections += 1
+                handler.open_connections += 1
+                handler.most_open = max(handler.most_open, handler.open_connections)
+        self._counted = not refused
+        super().connection_made(transport)
+        if refused:
+            transport.close()
+
+    def connection_lost(self, error):
+        if getattr(self, "_counted", False):
+            with self.event_handler.lock:
+                self.event_handler.open_connections -= 1
+        super().connection_lost(error)
+
+    def data_received(self, data: bytes) -> None:
+        if b"MAIL FROM:" in data:
+            with self.event_handler.lock:
+                self.event_handler.envelope_reads.append(data)
+        super().data_received(data)
+
+
+class RecordingController(Controller):
+    def factory(self):
+        return RecordingSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpServer:
     """`tls`: None (plain), "starttls" (required before anything else) or "ssl" (implicit
     TLS), with a certificate from `ca` (a trustme.CA); `users`: logins it accepts, and then
-    it requires one."""
+    it requires one; `pipelining`: offer PIPELINING."""
 
-    def __init__(self, *, tls: str | None = None, ca=None, users: dict[str, str] | None = None):
+    def __init__(self, *, tls: str | None = None, ca=None, users: dict[str, str] | None = None,
+                 pipelining: bool = False):
         self.faults = Faults()
-        self.handler = Handler(self.faults)
+        self.handler = (PipeliningHandler if pipelining else Handler)(self.faults)
         self.port = free_port()
         self.logins: list[str] = []
         options = {}
@@ -99,7 +161,7 @@ class SmtpServer:
                        else {"tls_context": context, "require_starttls": True})
         if users is not None:
             options.update(auth_required=True, authenticator=self._authenticator(users))
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+        self.controller = RecordingController(self.handler, hostname="127.0.0.1", port=self.port,
                                      decode_data=False, data_size_limit=None, **options)
 
     def _authenticator(self, users: dict[str, str]):
@@ -113,6 +175,9 @@ class SmtpServer:
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
+        with self.handler.lock:
+            self.handler.connections = 0  # start() connects once to see the server is up
+            self.handler.most_open = self.handler.open_connections
         return self
 
     def __exit__(self, *_exc) -> None:

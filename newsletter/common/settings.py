@@ -108,7 +108,11 @@ class SmtpSettings:
     username: str = ""
     timeout_seconds: float = 30.0
     rate_per_second: float = 0.0
-    """At most this many messages a second (0: as fast as the server accepts them)."""
+    """At most this many messages a second over all connections together (0: as fast as
+    the server accepts them)."""
+    connections: int = 16
+    """Connections to the server at once, each with one message under way: a relay tens of
+    milliseconds away makes one connection wait most of its time (see the README's Speed)."""
     retries: int = 3
     retry_wait_seconds: float = 2.0
     pause_after_failures: int = 10
@@ -449,7 +453,7 @@ def _validated(settings: Settings) -> Settings:
         fail("smtp.port", Phrase("must be a port number, not %(value)s", value=smtp.port))
     for key, least, most in (("timeout_seconds", 0.1, 600), ("rate_per_second", 0, 10000),
                              ("retries", 0, 20), ("retry_wait_seconds", 0, 600),
-                             ("pause_after_failures", 1, 100000),
+                             ("pause_after_failures", 1, 100000), ("connections", 1, 50),
                              ("give_up_after_attempts", 1, 100), ("give_up_after_days", 1, 60)):
         if not least <= getattr(smtp, key) <= most:
             fail(f"smtp.{key}", _between(least, most, getattr(smtp, key)))

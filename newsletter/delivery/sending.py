@@ -3,9 +3,10 @@
 The order of events is what makes it safe: take the send lock; build (or resume) the open
 issue; freeze it as "sending" if it is still what was built (the staff preview rebuilds
 without the lock; if it did meanwhile, build again); then for each subscriber the ledger
-has not served, check they are still subscribed, hand the message to the transport, and
-commit a ledger row before the next one. Only when nobody is left is the issue marked sent
-and its articles remembered. A crash anywhere leaves a state the next run simply continues.
+has not served, check they are still subscribed, hand the message to a connection, and
+commit its ledger row before that connection takes another (mail/pool.py). Only when nobody
+is left is the issue marked sent and its articles remembered. A crash anywhere leaves a
+state the next run simply continues.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..issue.build import Evergreen, build_next_issue
 from ..issue.clicks import article_links
 from ..issue.message import issue_message, recipient_fields, sample_fields
 from ..issue.render import RenderedIssue
+from ..mail.pool import Job, Lanes
 from ..mail.reports import no_such_address
 from ..mail.transport import DeliveryError, Transport, TransportUnavailable
 from ..storage.claims import Claims, release_claims_of, worker_name
@@ -290,52 +292,55 @@ class IssueSend:
     def _deliver(self, rendered: RenderedIssue, links: dict[str, str], ledger: Ledger,
                  recipients: Iterator[Recipient], lock: Lock, tally: Tally,
                  secret: str) -> None:
-        """The hot loop. While the server digests one message, the next subscriber's status
-        is checked and their message filled; the ledger row of each message is committed
-        before the next message is handed over, and only while the send lock is still ours:
-        a send that lost it (it was stalled so long that another send took over) stops."""
+        """The hot loop over one round of this sender's claimed subscribers. Up to
+        `smtp.connections` messages are under way at once; while the server digests them,
+        the next subscriber's status is checked and their message filled; the ledger row of
+        each message is committed before its connection takes another, and only while the
+        send lock is still ours: a send that lost it (it was stalled so long that another
+        send took over) stops. The pause rule counts failures in a row over all
+        connections."""
         settings, clock, report = self.settings, self.clock, tally.report
         template = issue_message(rendered, settings, date=clock(), links=links)
         sender = settings.sender.address
         accepted_before = bool(ledger.counts().get("sent"))
         in_a_row = 0
+        paused: TransportUnavailable | None = None
 
-        def prepare() -> tuple[Recipient, bytes] | None:
-            """The next subscriber still subscribed, and their message; those who left since
+        def messages() -> Iterator[Job]:
+            """Each subscriber still subscribed, and their message; those who left since
             the send began are recorded as skipped on the way."""
             for recipient in recipients:
                 if ledger.still_active(recipient.id):
                     fields = recipient_fields(recipient, settings, rendered.slug, secret=secret)
-                    return recipient, template.fill(fields)
+                    yield Job(recipient, sender, template.fill(fields),
+                              message_key(rendered.slug, recipient.email))
+                    continue
                 ledger.record(recipient.id, "skipped", now=clock(),
                               error="unsubscribed mid-send")
                 report.skipped += 1
                 tally.advance()
-            return None
 
-        current = prepare()
-        while current is not None:
-            recipient, message = current
-            upcoming: list = []
-            lock.ensure_held()
-            try:
-                self.transport.send(sender, recipient.email, message,
-                                    key=message_key(rendered.slug, recipient.email),
-                                    meanwhile=lambda: upcoming.append(prepare()))
-            except DeliveryError as error:
-                self._refused(ledger, lock, recipient, error, report)
-                if not (error.no_such_address and (accepted_before or report.sent)):
-                    in_a_row += 1  # a dead address says nothing of a server that takes mail
-                if in_a_row >= settings.smtp.pause_after_failures:
-                    raise TransportUnavailable("%(failures)d addresses failed in a row (last: "
-                                               "%(email)s: %(why)s)", failures=in_a_row,
-                                               email=recipient.email, why=error.message) from None
-            else:
-                _record(ledger, lock, recipient, "sent", now=clock())
-                report.sent += 1
-                in_a_row = 0
-            tally.advance()
-            current = upcoming[0]
+        lanes = Lanes(self.transport)
+        with contextlib.closing(lanes.deliver(messages())) as outcomes:
+            for outcome in outcomes:
+                recipient, error = outcome.job.recipient, outcome.error
+                if error is not None:
+                    self._refused(ledger, lock, recipient, error, report)
+                    if not (error.no_such_address and (accepted_before or report.sent)):
+                        in_a_row += 1  # a dead address says nothing of a server that takes mail
+                    if in_a_row >= settings.smtp.pause_after_failures and not paused:
+                        paused = TransportUnavailable(
+                            "%(failures)d addresses failed in a row (last: %(email)s: %(why)s)",
+                            failures=in_a_row, email=recipient.email, why=error.message)
+                        lanes.stop()  # those under way still come back and are recorded
+                else:
+                    _record(ledger, lock, recipient, "sent", now=clock())
+                    report.sent += 1
+                    in_a_row = 0
+                tally.advance()
+                lock.ensure_held()  # before this connection is handed another message
+        if paused:
+            raise paused
 
     def _refused(self, ledger: Ledger, lock: Lock, recipient: Recipient, error: DeliveryError,
                  report: SendReport) -> None:

@@ -1,9 +1,11 @@
 """Where messages go: an SMTP server, or an outbox folder of .eml files.
 
-Both take finished bytes. SMTP keeps one connection open and reconnects when it drops,
-retries 4xx replies and dropped connections with backoff, and treats 5xx as final for that
-address. A server that cannot be reached at all, or refuses our login, stops the send: no
-point in failing every subscriber one by one.
+Both take finished bytes. SMTP keeps a connection open and reconnects when it drops (or
+says 421), retries 4xx replies and dropped connections with backoff, and treats 5xx as final
+for that address. Where the server offers PIPELINING (RFC 2920), a message's envelope goes
+in one write. A server that cannot be reached at all, or refuses our login, stops the send:
+no point in failing every subscriber one by one. A send may use several connections at once
+(`lanes`, and mail/pool.py); they share one rate limit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,20 +42,17 @@ class TransportUnavailable(MailError):
     """Nothing can be sent right now (server down, login refused): the send pauses."""
 
 
-Meanwhile = Callable[[], None] | None
-"""Work to do while the server digests a message (preparing the next one): on a two-core
-machine it runs while the server works, instead of after."""
-
-
 class Transport(Protocol):
     delivers: bool
     """True when a message handed over is on its way to the reader; False for a rehearsal
     (an outbox nobody sends from), which must not count anything as sent."""
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
-             meanwhile: Meanwhile = None) -> None:
-        """Deliver or raise DeliveryError. `key` names the message uniquely and stably;
-        `meanwhile` is called once, whatever happens."""
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
+        """Deliver or raise DeliveryError. `key` names the message uniquely and stably."""
+
+    def lanes(self) -> list[Transport]:
+        """The transports a send may use at once, each with one message under way; this
+        one first. Closing this one closes them all."""
 
     def close(self) -> None: ...
 
@@ -67,8 +67,7 @@ class OutboxTransport:
         self.folder = folder
         self.delivers = delivers
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
-             meanwhile: Meanwhile = None) -> None:
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
         *folders, name = (_file_name(part) for part in key.split("/"))
         path = self.folder.joinpath(*folders, name + ".eml")
         try:
@@ -79,9 +78,10 @@ class OutboxTransport:
         except OSError as error:
             raise TransportUnavailable(f"cannot write to the outbox {self.folder}: {error}",
                                        hint="check the store.outbox folder") from None
-        finally:
-            if meanwhile:
-                meanwhile()
+
+    def lanes(self) -> list[Transport]:
+        """Writing a file takes no round trip: one lane keeps up."""
+        return [self]
 
     def close(self) -> None:
         pass
@@ -92,20 +92,44 @@ def _file_name(part: str) -> str:
     return re.sub(r"[^\w.@+-]", "_", part).lstrip(".") or "_"
 
 
+class RateLimit:
+    """At most `per_second` messages a second over every connection that shares it (0: no
+    limit). Thread-safe: each caller takes the next free slot, then waits for it."""
+
+    def __init__(self, per_second: float, *, sleep: Callable[[float], None],
+                 monotonic: Callable[[], float]):
+        self.interval = 1.0 / per_second if per_second > 0 else 0.0
+        self.sleep, self.monotonic = sleep, monotonic
+        self._next_slot = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self.monotonic()
+            slot = max(now, self._next_slot)
+            self._next_slot = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
 class SmtpTransport:
-    """`server`: the [smtp] settings (host, port, security, login, timeout, rate, retries);
-    `sleep` and `monotonic` are there so tests can run the waits without waiting."""
+    """One connection. `server`: the [smtp] settings (host, port, security, login, timeout,
+    rate, retries, connections); `sleep` and `monotonic` are there so tests can run the
+    waits without waiting; `rate`: a limit shared with sibling connections."""
 
     delivers = True
 
     def __init__(self, server: SmtpSettings, *, password: str = "",
                  sleep: Callable[[float], None] = time.sleep,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic,
+                 rate: RateLimit | None = None):
         self.server, self.password = server, password
-        self.interval = 1.0 / server.rate_per_second if server.rate_per_second > 0 else 0.0
         self.sleep, self.monotonic = sleep, monotonic
+        self.rate = rate or RateLimit(server.rate_per_second, sleep=sleep, monotonic=monotonic)
         self._smtp: smtplib.SMTP | None = None
-        self._next_slot = 0.0
+        self._siblings: list[SmtpTransport] = []
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides) -> SmtpTransport:
@@ -115,26 +139,33 @@ class SmtpTransport:
     def where(self) -> str:
         return f"{self.server.host}:{self.server.port}"
 
-    def send(self, sender: str, recipient: str, message: bytes, *, key: str,
-             meanwhile: Meanwhile = None) -> None:
-        self._wait_for_slot()
-        meanwhile = _once(meanwhile)
-        try:
-            self._send_with_retries(sender, recipient, _data_phase(message), meanwhile)
-        finally:
-            meanwhile()  # if the message never reached the data phase
+    def lanes(self) -> list[Transport]:
+        """This connection and `smtp.connections - 1` siblings to the same server under the
+        same rate limit, opened when they first send."""
+        while len(self._siblings) < self.server.connections - 1:
+            self._siblings.append(SmtpTransport(self.server, password=self.password,
+                                                sleep=self.sleep, monotonic=self.monotonic,
+                                                rate=self.rate))
+        return [self, *self._siblings]
 
-    def _send_with_retries(self, sender: str, recipient: str, data: bytes,
-                           meanwhile: Callable[[], None]) -> None:
+    def send(self, sender: str, recipient: str, message: bytes, *, key: str) -> None:
+        self.rate.wait()
+        self._send_with_retries(sender, recipient, _data_phase(message))
+
+    def _send_with_retries(self, sender: str, recipient: str, data: bytes) -> None:
         for attempt in range(self.server.retries + 1):
             try:
-                self._transaction(self._connection(), sender, recipient, data, meanwhile)
+                self._transaction(self._connection(), sender, recipient, data)
                 return
             except smtplib.SMTPRecipientsRefused as error:
                 code, reply = error.recipients.get(recipient, (450, b"refused"))
                 failure = _reply_error(code, reply, about_recipient=True)
+                if code == CLOSING:
+                    self._drop()
             except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
                 failure = _reply_error(error.smtp_code, error.smtp_error)
+                if error.smtp_code == CLOSING:
+                    self._drop()
             except (smtplib.SMTPServerDisconnected, smtplib.SMTPHeloError, OSError) as error:
                 self._drop()
                 failure = DeliveryError(f"connection lost ({_describe(error)})", permanent=False)
@@ -145,32 +176,33 @@ class SmtpTransport:
                 raise failure
             self.sleep(self.server.retry_wait_seconds * 2 ** attempt)
 
-    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes,
-                     meanwhile: Callable[[], None]) -> None:
-        """smtplib's sendmail for one recipient, with `meanwhile` run between handing over
-        the data and reading the server's verdict on it."""
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, recipient: str,
+                     data: bytes) -> None:
+        """smtplib's sendmail for one recipient, with the envelope pipelined where the
+        server allows it. Each refusal is raised as smtplib would raise it, so it is
+        attributed to the sender, the recipient or the data."""
         smtp.ehlo_or_helo_if_needed()
-        code, reply = smtp.mail(sender)
+        replies = _envelope(smtp, sender, recipient)
+        (code, reply), *rest = replies
+        refusal = None
         if code != 250:
-            smtp.rset()
-            raise smtplib.SMTPSenderRefused(code, reply, sender)
-        code, reply = smtp.rcpt(recipient)
-        if code not in (250, 251):
-            smtp.rset()
-            raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
-        smtp.putcmd("data")
-        code, reply = smtp.getreply()
-        if code != 354:
-            smtp.rset()
-            raise smtplib.SMTPDataError(code, reply)
+            refusal = smtplib.SMTPSenderRefused(code, reply, sender)
+        elif rest[0][0] not in (250, 251):
+            refusal = smtplib.SMTPRecipientsRefused({recipient: rest[0]})
+        elif rest[1][0] != 354:
+            refusal = smtplib.SMTPDataError(*rest[1])
+        if refusal is not None:
+            _abandon(smtp, [code for code, _ in replies])
+            raise refusal
         smtp.send(data)
-        meanwhile()
         code, reply = smtp.getreply()
         if code != 250:
             smtp.rset()
             raise smtplib.SMTPDataError(code, reply)
 
     def close(self) -> None:
+        for sibling in self._siblings:
+            sibling.close()
         if self._smtp is not None:
             try:
                 self._smtp.quit()
@@ -229,26 +261,43 @@ class SmtpTransport:
                 pass
             self._smtp = None
 
-    def _wait_for_slot(self) -> None:
-        if not self.interval:
-            return
-        now = self.monotonic()
-        if now < self._next_slot:
-            self.sleep(self._next_slot - now)
-            now = self._next_slot
-        self._next_slot = now + self.interval
 
 
-def _once(function: Meanwhile) -> Callable[[], None]:
-    called = False
+CLOSING = 421
+"""The server is closing this connection (RFC 5321 4.2.3): it is dropped and the message
+tried again on a new one."""
 
-    def call() -> None:
-        nonlocal called
-        if function is not None and not called:
-            called = True
-            function()
 
-    return call
+def _envelope(smtp: smtplib.SMTP, sender: str,
+              recipient: str) -> list[tuple[int, bytes]]:
+    """MAIL FROM, RCPT TO and DATA, and the server's replies, in order. Where the server
+    offers PIPELINING (RFC 2920), the three go in one write and cost one round trip instead
+    of three: DATA may end a group, and the replies come back in the order of the commands.
+    Otherwise each command waits for its reply, and a refusal ends the envelope there."""
+    commands = [f"MAIL FROM:{smtplib.quoteaddr(sender)}",
+                f"RCPT TO:{smtplib.quoteaddr(recipient)}", "DATA"]
+    if smtp.has_extn("pipelining"):
+        smtp.send("".join(command + "\r\n" for command in commands))
+        return [smtp.getreply() for _ in commands]
+    replies = []
+    for command, accepted in zip(commands, ((250,), (250, 251), (354,))):
+        smtp.putcmd(command)
+        replies.append(smtp.getreply())
+        if replies[-1][0] not in accepted:
+            break
+    return replies
+
+
+def _abandon(smtp: smtplib.SMTP, codes: list[int]) -> None:
+    """Ends a refused envelope. A server that said 354 to a pipelined DATA after refusing
+    the recipient gets an empty message, which it must not deliver (RFC 2920 3.1); then
+    RSET, as smtplib does. A 421 closed the connection: there is nothing to end."""
+    if CLOSING in codes:
+        return
+    if len(codes) == 3 and codes[2] == 354:
+        smtp.send(b".\r\n")
+        smtp.getreply()
+    smtp.rset()
 
 
 def _data_phase(message: bytes) -> bytes:

@@ -61,6 +61,8 @@ def test_an_http_feed_is_left_alone(tmp_path):
     ('[clinic]\npostal_address = " "\n', ["clinic.postal_address", "empty"]),
     ('[sender]\naddress = "not an address"\n', ["sender.address", "not an email address"]),
     ('[feed]\ntimeout_seconds = 0\n', ["feed.timeout_seconds"]),
+    ('[smtp]\nconnections = 0\n', ["smtp.connections", "between 1 and 50"]),
+    ('[smtp]\nconnections = 2.5\n', ["smtp.connections", "whole number"]),
     ('[clinic]\nname = \n', ["not valid TOML"]),
     ('clinic = 3\n', ["[clinic]", "table"]),
     ('[scheduler]\nmisfire_grace_seconds = 0\n', ["scheduler.misfire_grace_seconds", "between 1"]),

@@ -162,8 +162,10 @@ def test_dead_addresses_before_the_server_took_anything_pause_and_are_marked_onc
         tmp_path, smtp):
     """A server that calls every address nonexistent may be the wrong server: until it takes
     one message, dead addresses count toward the pause and nobody is marked. Once the
-    resumed send gets through, the ledger still knows them."""
-    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3))
+    resumed send gets through, the ledger still knows them. One connection: the dead
+    addresses come first."""
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3,
+                                              extra="connections = 1"))
     add_subscribers(store, numbered(6))
     dead = [f"reader{n:05d}@mail.example" for n in (1, 2, 3)]
     smtp.faults.permanent.update(dead)
@@ -178,7 +180,8 @@ def test_dead_addresses_before_the_server_took_anything_pause_and_are_marked_onc
 # --- a sender that lost its lock ------------------------------------------------------------
 
 def test_a_send_whose_lock_was_taken_over_stops_before_the_next_message(tmp_path, smtp):
-    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port,
+                                              extra="connections = 1"))
     add_subscribers(store, numbered(3))
     later = {"by": timedelta(0)}
 
@@ -238,8 +241,8 @@ def test_a_send_waiting_longer_than_the_stale_limit_keeps_its_lock(tmp_path, smt
 
 def test_a_send_stopped_past_the_stale_limit_and_taken_over_ends_with_one_clear_line(
         tmp_path, smtp):
-    config = with_stale_limit(make_clinic(tmp_path, port=smtp.port,
-                                          extra="timeout_seconds = 300"), 2)
+    config = with_stale_limit(make_clinic(tmp_path, port=smtp.port,  # one message in flight
+                                          extra="timeout_seconds = 300\nconnections = 1"), 2)
     _, store = open_clinic(config)
     add_subscribers(store, numbered(4))
     smtp.faults.hold_data = 2

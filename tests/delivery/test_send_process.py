@@ -13,6 +13,7 @@ import pytest
 from newsletter.common.tokens import subscriber_of
 
 from ..helpers import NEWSLETTER, ROOT, clean_env, wait_until
+from ..smtpserver import SmtpServer
 from ..sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
 
 pytestmark = pytest.mark.usefixtures("each_database")
@@ -24,27 +25,33 @@ def start_send(config: Path, *args: str, command=(NEWSLETTER, "send")) -> subpro
                             stderr=subprocess.PIPE, text=True)
 
 
-def test_killed_three_times_mid_send_every_subscriber_is_served_once(tmp_path, smtp):
-    config = make_clinic(tmp_path, port=smtp.port, rate=150)
-    _, store = open_clinic(config)
-    add_subscribers(store, numbered(300))
-    kills = 0
-    for stop_after in (40, 120, 210):
-        process = start_send(config)
-        wait_until(lambda: len(smtp.messages) >= stop_after or process.poll() is not None)
-        assert process.poll() is None, process.communicate()
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        kills += 1
-    final = start_send(config)
-    out, err = final.communicate(timeout=120)
-    assert final.returncode == 0, err
-    assert "(complete)" in out
-    counts = smtp.count_by_recipient()
-    assert set(counts) == {email for email, _ in numbered(300)}
-    repeats = sum(n - 1 for n in counts.values())
-    assert repeats <= kills  # at most the message in flight at each kill
-    assert store.issues.sent()[0].status == "sent"
+@pytest.mark.parametrize("connections, pipelining", [(1, False), (4, True)],
+                         ids=["one connection", "four pipelined connections"])
+def test_killed_three_times_mid_send_every_subscriber_is_served_once(tmp_path, connections,
+                                                                       pipelining):
+    with SmtpServer(pipelining=pipelining) as smtp:
+        config = make_clinic(tmp_path, port=smtp.port, rate=150,
+                             extra=f"connections = {connections}")
+        _, store = open_clinic(config)
+        add_subscribers(store, numbered(300))
+        kills = 0
+        for stop_after in (40, 120, 210):
+            process = start_send(config)
+            wait_until(lambda: len(smtp.messages) >= stop_after or process.poll() is not None)
+            assert process.poll() is None, process.communicate()
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+        final = start_send(config)
+        out, err = final.communicate(timeout=120)
+        assert final.returncode == 0, err
+        assert "(complete)" in out
+        counts = smtp.count_by_recipient()
+        assert set(counts) == {email for email, _ in numbered(300)}
+        repeats = sum(n - 1 for n in counts.values())
+        # at most the message whose DATA was under way on each connection at each kill
+        assert repeats <= kills * connections
+        assert store.issues.sent()[0].status == "sent"
 
 
 def test_two_sends_at_once_one_goes_ahead_the_other_says_who(tmp_path, smtp):

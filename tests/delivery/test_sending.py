@@ -21,6 +21,7 @@ from newsletter.storage.store import Store
 
 from .. import checklist
 from ..helpers import item, rss
+from ..smtpserver import SmtpServer
 from ..sending_setup import SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
 
 pytestmark = pytest.mark.usefixtures("each_database")
@@ -187,7 +188,8 @@ def test_a_dropped_connection_is_reopened_and_nobody_is_missed_or_doubled(tmp_pa
 
 
 def test_many_failures_in_a_row_pause_the_send_and_it_resumes_later(tmp_path, smtp):
-    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3))
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3,
+                                              extra="connections = 1"))
     add_subscribers(store, numbered(10))
     smtp.faults.policy.update({f"reader0000{n}@mail.example" for n in (3, 4, 5)})
     with pytest.raises(SendPaused, match="3 addresses failed in a row"):
@@ -197,6 +199,63 @@ def test_many_failures_in_a_row_pause_the_send_and_it_resumes_later(tmp_path, sm
     report = send(settings, store)
     assert (report.outcome, report.sent) == ("complete", 5)  # 6..10; 3-5 stay failed
     assert len(smtp.messages) == 7
+
+
+def test_the_pause_rule_counts_failures_in_a_row_over_all_connections(tmp_path, smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=6,
+                                              extra="connections = 4"))
+    add_subscribers(store, numbered(40))
+    smtp.faults.policy.update(email for email, _ in numbered(40))
+    with pytest.raises(SendPaused, match="6 addresses failed in a row"):
+        send(settings, store)
+    with store.engine.connect() as conn:
+        statuses = [row.status for row in conn.execute(db.deliveries.select())]
+    # four connections counting on their own would need 24; those under way are recorded too
+    assert statuses == ["failed"] * len(statuses) and 6 <= len(statuses) <= 6 + 3
+
+
+@pytest.mark.parametrize("pipelining", [False, True], ids=["one by one", "pipelining"])
+def test_faults_on_several_connections_each_address_keeps_its_own_outcome(tmp_path,
+                                                                            pipelining):
+    with SmtpServer(pipelining=pipelining) as smtp:
+        settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, retries=2,
+                                                  extra="connections = 4"))
+        ids = add_subscribers(store, numbered(40))
+        address = dict(numbered(40))
+        reader = [email for email, _ in numbered(40)]
+        smtp.faults.temporary[reader[2]] = 2     # accepted on the third try
+        smtp.faults.temporary[reader[6]] = 9     # still busy after the retries: deferred
+        smtp.faults.permanent.add(reader[10])    # 5.1.1: failed, and marked bounced
+        smtp.faults.policy.add(reader[19])       # 5.7.1: failed, still subscribed
+        smtp.faults.dropped.update({reader[4]: 1, reader[16]: 1})  # cut before the verdict
+        smtp.faults.closing[reader[24]] = 1      # 421 to its RCPT, and the server hangs up
+        report = send(settings, store)
+        assert (report.sent, report.failed, report.deferred) == (37, 2, 1)
+        assert sorted(report.failures) == [
+            (reader[6], "451 4.3.0 mailbox busy, try again later"),
+            (reader[10], "550 5.1.1 no such mailbox here"),
+            (reader[19], "550 5.7.1 message refused by local policy")]
+        assert smtp.count_by_recipient() == {email: 1 for email in address
+                                             if email not in (reader[6], reader[10], reader[19])}
+        assert smtp.handler.connections == 4 + 3  # only the three cut connections reopened
+        with store.engine.connect() as conn:
+            ledger = {row.subscriber_id: row.status for row in conn.execute(db.deliveries.select())}
+        assert ledger == {subscriber: "failed" if n in (10, 19) else
+                          "deferred" if n == 6 else "sent" for n, subscriber in enumerate(ids)}
+        assert Subscribers(store.engine).get(ids[10]).status == "bounced"
+        assert Subscribers(store.engine).get(ids[19]).status == "active"
+
+
+def test_a_server_that_takes_fewer_connections_gets_them_and_the_send_completes(tmp_path,
+                                                                                  smtp):
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, retries=1,
+                                              extra="connections = 5"))
+    add_subscribers(store, numbered(30))
+    smtp.faults.max_connections = 2
+    report = send(settings, store)
+    assert (report.outcome, report.sent) == ("complete", 30)
+    assert sorted(smtp.count_by_recipient().values()) == [1] * 30
+    assert smtp.handler.most_open == 2
 
 
 def test_a_dead_smtp_server_pauses_with_a_clear_message(tmp_path):
@@ -213,7 +272,7 @@ def test_a_dead_smtp_server_pauses_with_a_clear_message(tmp_path):
 
 def test_someone_who_unsubscribes_mid_send_gets_nothing_after_that(tmp_path, smtp):
     settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
-    ids = add_subscribers(store, numbered(10))
+    ids = add_subscribers(store, numbered(40))  # more than a message for each connection
 
     def unsubscribe_the_last_after_the_first(done, total):
         if done == 1:
@@ -222,8 +281,8 @@ def test_someone_who_unsubscribes_mid_send_gets_nothing_after_that(tmp_path, smt
                              .values(status="unsubscribed"))
 
     report = send(settings, store, progress=unsubscribe_the_last_after_the_first)
-    assert (report.sent, report.skipped, report.outcome) == (9, 1, "complete")
-    assert "reader00010@mail.example" not in smtp.count_by_recipient()
+    assert (report.sent, report.skipped, report.outcome) == (39, 1, "complete")
+    assert "reader00040@mail.example" not in smtp.count_by_recipient()
 
 
 def test_a_held_issue_needs_approval_and_approval_is_recorded(tmp_path, smtp):

@@ -28,8 +28,8 @@ def trusting(ca, tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
 
 
-def clinic(tmp_path, port, security, password=PASSWORD):
-    config = make_clinic(tmp_path, port=port)
+def clinic(tmp_path, port, security, password=PASSWORD, connections=1):
+    config = make_clinic(tmp_path, port=port, extra=f"connections = {connections}")
     text = config.read_text().replace('security = "none"', f'security = "{security}"')
     config.write_text(text.replace("[smtp]", '[smtp]\nusername = "clinic"'))
     settings = load_settings(config, env={"NEWSLETTER_SECRET_KEY": SECRET,
@@ -50,12 +50,12 @@ def send(settings, store):
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
 def test_encrypted_and_logged_in(tmp_path, ca, trusting, security):
     with SmtpServer(tls=security, ca=ca, users={"clinic": PASSWORD}) as server:
-        settings, store = clinic(tmp_path, server.port, security)
-        add_subscribers(store, numbered(3))
+        settings, store = clinic(tmp_path, server.port, security, connections=2)
+        add_subscribers(store, numbered(6))
         report = send(settings, store)
-    assert (report.outcome, report.sent) == ("complete", 3)
-    assert server.logins == ["clinic"]  # one login: the connection was reused
-    assert len(server.messages) == 3
+    assert (report.outcome, report.sent) == ("complete", 6)
+    assert server.logins == ["clinic", "clinic"]  # one login a connection: each was reused
+    assert len(server.messages) == 6
 
 
 def test_a_wrong_password_stops_the_send_with_a_clear_message(tmp_path, ca, trusting):
