@@ -293,10 +293,13 @@ def test_a_lock_held_by_a_live_process_keeps_a_scheduler_waiting(tmp_path, smtp)
 
 
 def test_a_database_locked_across_a_slot_fails_that_run_tells_staff_and_the_next_runs(
-        tmp_path, smtp):
+        tmp_path, smtp, each_database):
     """Another process holds the SQLite file locked (BEGIN EXCLUSIVE) from just before a
     slot to past the 10 s busy timeout: APScheduler's write of the next run time and the
     run's own first write both time out. The scheduler lives on."""
+    if each_database.kind != "sqlite":
+        pytest.skip("a SQLite file lock and its busy timeout; PostgreSQL makes a writer wait "
+                    "for a lock instead of failing, so this fault is SQLite's own")
     config, _, store = clinic(tmp_path, smtp)
     slots = slots_ahead(LEAD + 3, count=2, gap=25)
     schedule_at(tmp_path, *slots)
