@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from newsletter.common.settings import Settings, load_settings
+from newsletter.delivery.sending import SendOptions, SendReport, send_next_issue
+from newsletter.mail.transport import SmtpTransport
 from newsletter.storage import db
 from newsletter.storage.store import Store
 
@@ -71,3 +73,14 @@ def add_subscribers(store: Store, people: list[tuple[str, str]], *, status: str 
 
 def numbered(count: int, start: int = 1) -> list[tuple[str, str]]:
     return [(f"reader{n:05d}@mail.example", f"Reader {n}") for n in range(start, start + count)]
+
+
+def send(settings: Settings, store: Store, clock=now, **options) -> SendReport:
+    """One send of the next issue through the configured SMTP server, as `newsletter send`
+    does it; `options` are SendOptions."""
+    transport = SmtpTransport.from_settings(settings)
+    try:
+        return send_next_issue(settings, store, transport, clock=clock,
+                               options=SendOptions(**options))
+    finally:
+        transport.close()

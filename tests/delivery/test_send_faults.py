@@ -10,22 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.audience.subscribers import Subscribers
-from newsletter.delivery.sending import SendOptions, SendPaused, send_next_issue
-from newsletter.mail.transport import SmtpTransport
+from newsletter.delivery.sending import SendPaused
 from newsletter.storage import db
 from newsletter.storage.lock import Lock, LockLost
 
 from ..helpers import NEWSLETTER, clean_env, item, rss, wait_until
-from ..sending_setup import ENV, add_subscribers, make_clinic, now, numbered, open_clinic
-
-
-def send(settings, store, clock=now, **kwargs):
-    transport = SmtpTransport.from_settings(settings)
-    try:
-        return send_next_issue(settings, store, transport, clock=clock,
-                               options=SendOptions(**kwargs))
-    finally:
-        transport.close()
+from ..sending_setup import (ENV, add_subscribers, make_clinic, now, numbered, open_clinic,
+                            send)
 
 
 def send_runs(store):
@@ -132,7 +123,11 @@ def statuses(store, emails):
 
 def test_ten_dead_addresses_in_a_row_are_marked_bounced_and_do_not_pause_the_send(
         tmp_path, smtp):
-    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=10))
+    """One connection, so the block comes after the server has taken readers 1 and 2: on
+    several, the dead addresses could be answered first, and a server that has taken nothing
+    yet is rightly not believed (the test below)."""
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=10,
+                                              extra="connections = 1"))
     add_subscribers(store, numbered(20))
     dead = [f"reader{n:05d}@mail.example" for n in range(3, 13)]
     smtp.faults.permanent.update(dead)
@@ -145,7 +140,10 @@ def test_ten_dead_addresses_in_a_row_are_marked_bounced_and_do_not_pause_the_sen
 
 
 def test_hard_bounces_are_recorded_even_when_the_run_pauses_for_another_reason(tmp_path, smtp):
-    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3))
+    """One connection, so the order is the list's: readers 6 to 8 refused in a row. On
+    several, a success could land between two refusals and the run rightly goes on."""
+    settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port, pause_after=3,
+                                              extra="connections = 1"))
     add_subscribers(store, numbered(10))
     dead = [f"reader{n:05d}@mail.example" for n in (3, 4, 5)]
     smtp.faults.permanent.update(dead)

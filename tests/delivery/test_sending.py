@@ -10,8 +10,8 @@ from sqlalchemy import update
 from newsletter.audience.subscribers import Subscribers
 from newsletter.common.errors import NewsletterError
 from newsletter.common.tokens import subscriber_of
-from newsletter.delivery.sending import (IssueHeld, SendOptions, SendPaused, plan_send,
-                                         send_next_issue, send_test)
+from newsletter.delivery.sending import (IssueHeld, SendPaused, plan_send, send_next_issue,
+                                         send_test)
 from newsletter.issue.build import build_next_issue
 from newsletter.mail.transport import OutboxTransport, SmtpTransport
 from newsletter.storage import db
@@ -22,18 +22,10 @@ from newsletter.storage.store import Store
 from .. import checklist
 from ..helpers import item, rss
 from ..smtpserver import SmtpServer
-from ..sending_setup import SECRET, add_subscribers, make_clinic, now, numbered, open_clinic
+from ..sending_setup import (SECRET, add_subscribers, make_clinic, now, numbered, open_clinic,
+                            send)
 
 pytestmark = pytest.mark.usefixtures("each_database")
-
-
-def send(settings, store, **kwargs):
-    transport = SmtpTransport.from_settings(settings)
-    try:
-        return send_next_issue(settings, store, transport, clock=now,
-                               options=SendOptions(**kwargs))
-    finally:
-        transport.close()
 
 
 def parsed(message):

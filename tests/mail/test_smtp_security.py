@@ -5,11 +5,10 @@ import pytest
 import trustme
 
 from newsletter.common.settings import load_settings
-from newsletter.delivery.sending import SendPaused, send_next_issue
-from newsletter.mail.transport import SmtpTransport
+from newsletter.delivery.sending import SendPaused
 from newsletter.storage.store import Store
 
-from ..sending_setup import SECRET, add_subscribers, make_clinic, now, numbered
+from ..sending_setup import SECRET, add_subscribers, make_clinic, numbered, send
 from ..smtpserver import SmtpServer
 
 PASSWORD = "correct horse battery staple"
@@ -35,14 +34,6 @@ def clinic(tmp_path, port, security, password=PASSWORD, connections=1):
     settings = load_settings(config, env={"NEWSLETTER_SECRET_KEY": SECRET,
                                           "NEWSLETTER_SMTP_PASSWORD": password})
     return settings, Store.open(settings.database_url)
-
-
-def send(settings, store):
-    transport = SmtpTransport.from_settings(settings)
-    try:
-        return send_next_issue(settings, store, transport, clock=now)
-    finally:
-        transport.close()
 
 
 # aiosmtpd warns about AUTH without STARTTLS even when the whole connection is implicit TLS
