@@ -32,6 +32,9 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|position
 # (a classic way to spoof a subject line) and the BOM.
 _UNWANTED_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+# What XML cannot hold: lxml parses such a character into a tree but refuses it when the
+# tree's text is set, as dropping a read-more link does with the text that follows it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Our own per-subscriber placeholders look like %%NAME%%; feed text never keeps a "%%".
 _PLACEHOLDER_OPENER = re.compile(r"%{2,}")
 
@@ -69,6 +72,7 @@ def parse_fragment(html: str):
     once, so that its text, its pictures and its boilerplate are read from the same tree."""
     if not html or not html.strip():
         return None
+    html = _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", html)
     try:
         return lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.LxmlError, ValueError):

@@ -1,6 +1,7 @@
 """Whatever the bytes, building gives an issue or one clear error line: feeds and pages of
 our own, mutated by hypothesis (truncated, bytes flipped, undeclared namespace prefixes,
-the wrong encoding, huge attributes), are read, curated and rendered as a build does."""
+the wrong encoding, huge attributes, control characters), are read, curated and rendered as
+a build does."""
 
 from datetime import date, datetime, timezone
 
@@ -73,7 +74,15 @@ def cut_markup(draw, body):
     return body[:start] + body[start + draw(st.integers(1, 400)):]
 
 
-MUTATIONS = [truncate, flip_bytes, undeclared_prefix, wrong_encoding, huge_attribute, cut_markup]
+def control_characters(draw, body):
+    for _ in range(draw(st.integers(1, 6))):
+        spot = draw(st.integers(0, len(body)))
+        body = body[:spot] + bytes([draw(st.sampled_from([0, 1, 8, 11, 12, 27, 31]))]) + body[spot:]
+    return body
+
+
+MUTATIONS = [truncate, flip_bytes, undeclared_prefix, wrong_encoding, huge_attribute, cut_markup,
+             control_characters]
 
 
 def offline(body, kind):

@@ -168,6 +168,25 @@ def test_an_undeclared_namespace_prefix_is_a_warning_not_a_crash():
     assert feed.articles[0].summary.startswith("We talk about rotator cuff strain")
 
 
+
+@pytest.mark.parametrize("control", ["\x01", "\x08", "\x0b", "\x1f"])
+def test_a_control_character_beside_a_read_more_link_is_dropped_not_a_crash(control):
+    """XML cannot hold C0 controls; lxml keeps one in a tree it parsed, then refuses it when
+    dropping the link moves the text that follows it (a flipped byte in a real feed)."""
+    post = (f"<p>Ice first, heat later.</p><a href='https://clinic.example/ice'>Read more</a>"
+            f"{control}Both help sore muscles{control}.")
+    body = (b"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+            b"<title>Clinic</title><link>https://clinic.example/</link><item>"
+            b"<title>Ice or heat?</title><link>https://clinic.example/ice</link>"
+            b"<guid>ice</guid><pubDate>Mon, 01 Dec 2025 09:00:00 GMT</pubDate>"
+            b"<description><![CDATA[" + post.encode() + b"]]></description></item>"
+            b"</channel></rss>")
+    (article,) = parse_feed(body, source="https://clinic.example/feed").articles
+    assert article.summary.startswith("Ice first, heat later.")
+    assert "Both help sore muscles" in article.summary and "Read more" not in article.summary
+    assert not any(ord(c) < 32 for c in article.summary)
+
+
 # --- titles, subject and preheader ----------------------------------------------------------
 
 def test_untitled_posts_are_titled_from_their_words_and_the_subject_never_says_untitled():
