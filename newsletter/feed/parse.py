@@ -22,6 +22,7 @@ from ..common.i18n import Phrase
 from ..common.links import normalized_link, safe_url
 from ..common.model import Article, ParsedFeed
 from ..common.text import cut, html_to_text, is_cms_default, one_line, parse_fragment, text_of
+from . import feedparser_mend  # noqa: F401  (before any feed is parsed)
 from .boilerplate import strip_boilerplate
 from .images import Candidate, candidates_in_html, choose_image, hinted_width, with_alt
 from .jsonfeed import looks_like_json_feed, read_json_feed

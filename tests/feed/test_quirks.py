@@ -187,6 +187,19 @@ def test_a_control_character_beside_a_read_more_link_is_dropped_not_a_crash(cont
     assert not any(ord(c) < 32 for c in article.summary)
 
 
+
+@pytest.mark.parametrize("stray", ["</width>", "</height>", "<width>120<width><height>"])
+def test_a_stray_size_tag_in_the_channel_image_is_read_past(stray):
+    """feedparser raised TypeError out of parse() on a stray </width> (its issue #576)."""
+    body = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>Clinic</title>"
+            b"<link>https://clinic.example/</link><image><url>https://clinic.example/logo.png"
+            b"</url>" + stray.encode() + b"</image><item><title>Ice or heat?</title>"
+            b"<link>https://clinic.example/ice</link><guid>ice</guid>"
+            b"<description>Ice first, heat later.</description></item></channel></rss>")
+    (article,) = parse_feed(body, source="https://clinic.example/feed").articles
+    assert (article.title, article.summary) == ("Ice or heat?", "Ice first, heat later.")
+
+
 # --- titles, subject and preheader ----------------------------------------------------------
 
 def test_untitled_posts_are_titled_from_their_words_and_the_subject_never_says_untitled():
