@@ -141,6 +141,9 @@ def report(folder: Path, *, quiet: bool = False, out=sys.stdout) -> Counter:
             issue_flags.append("untitled-subject")
         if issue.preheader.startswith("Also:"):
             issue_flags.append("preheader-also")
+        titles = [" ".join(a.title.casefold().split()) for a in issue.articles]
+        if len(set(titles)) < len(titles):
+            issue_flags.append("article-twice")
         print(f"  subject:   {issue.subject}", file=out)
         print(f"  preheader: {issue.preheader}", file=out)
         print(f"  {len(issue.articles)} article(s) from {outcome.feed_url}", file=out)

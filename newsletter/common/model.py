@@ -81,7 +81,8 @@ class Selection:
     held: bool = False
     warnings: tuple[str, ...] = ()
     baseline: tuple[Article, ...] = ()
-    """Articles found on a first run outside its window: remembered as seen, never mailed."""
+    """Articles remembered as seen and never mailed: outside a first run's window, past the
+    backlog age, or the older copy of a post published twice."""
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,19 @@ def curate(articles: Sequence[Article], *, seen: Collection[str], first_run: boo
     new = [a for a in articles if not any(key in seen for key in a.keys)]
     new.sort(key=lambda a: a.published.timestamp() if a.published else float("-inf"),
              reverse=True)
-    if first_run:
-        return _first_run(new, now=now, window_days=window_days, cap=cap)
+    new, repeats = _without_repeats(new)
     warnings: list[str] = []
+    if repeats:
+        warnings.append(Phrase("%(num)d article(s) repeat a newer one's title within %(days)d "
+                               "days (a post published twice) and are remembered as published: "
+                               "%(titles)s", plural="%(num)d article(s) repeat a newer one's "
+                               "title within %(days)d days (a post published twice) and are "
+                               "remembered as published: %(titles)s", count=len(repeats),
+                               days=REPEAT_DAYS, titles=_titles(repeats)))
+    if first_run:
+        chosen = _first_run(new, now=now, window_days=window_days, cap=cap)
+        return Selection(articles=chosen.articles, warnings=(*warnings, *chosen.warnings),
+                         baseline=(*chosen.baseline, *repeats))
     held = len(new) > flood_threshold
     if held:
         warnings.append(Phrase("flood guard: %(new)d new articles at once (more than "
@@ -50,7 +60,32 @@ def curate(articles: Sequence[Article], *, seen: Collection[str], first_run: boo
                                "for the next issue (at most %(cap)d per issue)",
                                count=len(new) - cap, cap=cap))
     return Selection(articles=tuple(new[:cap]), held=held and bool(new),
-                     warnings=tuple(warnings), baseline=tuple(stale))
+                     warnings=tuple(warnings), baseline=(*stale, *repeats))
+
+
+REPEAT_DAYS = 3
+"""Two new articles with the same title this close together are one post published twice
+(a blog's editor saved it again under a new address, "...-2/"): the subscriber gets it once."""
+
+
+def _without_repeats(new: list[Article]) -> tuple[list[Article], list[Article]]:
+    """`new` (newest first) without the older copies of a post published twice, and those."""
+    kept: list[Article] = []
+    repeats: list[Article] = []
+    for article in new:
+        title = " ".join(article.title.casefold().split())
+        if any(" ".join(k.title.casefold().split()) == title and _close(k, article)
+               for k in kept):
+            repeats.append(article)
+        else:
+            kept.append(article)
+    return kept, repeats
+
+
+def _close(newer: Article, older: Article) -> bool:
+    if newer.published is None or older.published is None:
+        return newer.published is older.published
+    return newer.published - older.published <= timedelta(days=REPEAT_DAYS)
 
 
 def _first_run(new: list[Article], *, now: datetime, window_days: int, cap: int) -> Selection:

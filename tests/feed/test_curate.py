@@ -330,3 +330,28 @@ def test_the_open_issues_articles_stay_however_old_they_are():
     old = daily(2, start=NOW - timedelta(days=300))
     selection = run(old, seen={"x"}, open_ids={"post-0", "post-1"})
     assert [a.id for a in selection.articles] == ["post-0", "post-1"]
+
+
+# --- a post published twice -------------------------------------------------------------------
+
+def twice(n: int, days_ago: float, title: str) -> Article:
+    return Article(id=f"post-{n}", title=title, url=f"https://clinic.example/blog/post-{n}",
+                   summary=f"About {n}.", published=NOW - timedelta(days=days_ago))
+
+
+@pytest.mark.parametrize("first_run", [False, True], ids=["later run", "first run"])
+def test_a_post_published_twice_is_mailed_once_and_its_older_copy_remembered(first_run):
+    newer = twice(2, 1, "Ice or heat after a sprain?")
+    older = twice(1, 1.5, "Ice  or heat after a SPRAIN?")
+    selection = select([older, article(3, 2), newer], first_run=first_run)
+    assert ids(selection.articles) == ["post-2", "post-3"]
+    assert [a.id for a in selection.baseline] == ["post-1"]
+    (warning,) = [w for w in selection.warnings if "published twice" in str(w)]
+    assert "'Ice  or heat after a SPRAIN?'" in str(warning) and "within 3 days" in str(warning)
+
+
+def test_the_same_title_weeks_apart_is_two_posts():
+    selection = select([twice(1, 1, "Holiday hours"), twice(2, 40, "Holiday hours")])
+    assert ids(selection.articles) == ["post-1", "post-2"] and selection.baseline == ()
+    assert selection.warnings == ()
+

@@ -2,11 +2,12 @@
 what a subscriber reads of every article is the post's own words and picture."""
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
 from newsletter.common.settings import Settings
+from newsletter.feed.curate import curate
 from newsletter.feed.parse import parse_feed
 from newsletter.feed.summarize import reading_minutes
 from newsletter.issue.render import plan_issue
@@ -15,6 +16,7 @@ from newsletter.social.hashtags import hashtags
 from ..helpers import FEEDS
 
 QUIRKS = FEEDS / "quirks"
+UTC = timezone.utc
 
 
 def read(name, source=None):
@@ -198,6 +200,30 @@ def test_a_stray_size_tag_in_the_channel_image_is_read_past(stray):
             b"<description>Ice first, heat later.</description></item></channel></rss>")
     (article,) = parse_feed(body, source="https://clinic.example/feed").articles
     assert (article.title, article.summary) == ("Ice or heat?", "Ice first, heat later.")
+
+
+
+def test_a_post_published_twice_under_two_addresses_reaches_the_issue_once():
+    """WordPress saved one post twice (".../ice-or-heat/" and ".../ice-or-heat-2/", new guids,
+    the same title and day, one comma apart in the teaser)."""
+    def post(guid, slug, teaser):
+        return (f"<item><title>Ice or heat after a sprain?</title>"
+                f"<link>https://clinic.example/2025/12/01/{slug}/</link>"
+                f"<guid isPermaLink='false'>https://clinic.example/?p={guid}</guid>"
+                f"<pubDate>Mon, 01 Dec 2025 09:00:00 GMT</pubDate>"
+                f"<description>{teaser}</description></item>")
+    body = ("<?xml version='1.0'?><rss version='2.0'><channel><title>Clinic</title>"
+            "<link>https://clinic.example/</link>"
+            + post(1030, "ice-or-heat-2", "Ice first, heat later, for most sprains.")
+            + post(1029, "ice-or-heat", "Ice first, heat later for most sprains.")
+            + "</channel></rss>").encode()
+    found = parse_feed(body, source="https://clinic.example/feed").articles
+    assert len(found) == 2
+    selection = curate(found, seen=set(), first_run=True, now=datetime(2025, 12, 2, tzinfo=UTC),
+                       window_days=45, cap=3, flood_threshold=8, backlog_max_days=60)
+    assert [a.url for a in selection.articles] == [
+        "https://clinic.example/2025/12/01/ice-or-heat-2/"]
+    assert [a.url for a in selection.baseline] == ["https://clinic.example/2025/12/01/ice-or-heat/"]
 
 
 # --- titles, subject and preheader ----------------------------------------------------------
