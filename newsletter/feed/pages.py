@@ -597,14 +597,28 @@ def _page_heading(root) -> str:
         scope is not root or len(headings) == 1) else ""
 
 
+_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " · ")
+
+
 def _strip_site_name(title: str, metas: dict) -> str:
-    site = metas.get("og:site_name", "")
-    for separator in (" | ", " – ", " — ", " - ", " :: ", " · "):
+    """The title without what the site adds after it: "Post - Publication - Medium" is the
+    page's og:title "Post" plus suffixes; "Post @ Site :: Host" loses both, the " @ "
+    part only when it names the site (og:site_name)."""
+    title = title.strip()
+    og_title = metas.get("og:title", "").strip()
+    if og_title and title != og_title and title.startswith(og_title) and \
+            title[len(og_title):].startswith(_SEPARATORS):
+        return og_title
+    site = metas.get("og:site_name", "").strip().lower()
+    for separator in _SEPARATORS:
         if separator in title:
             head, tail = title.rsplit(separator, 1)
-            if not site or tail.strip().lower() == site.lower() or len(tail) < len(head):
-                return head.strip()
-    return title.strip()
+            if not site or tail.strip().lower() == site or len(tail) < len(head):
+                title = head.strip()
+                break
+    if site and title.lower().endswith(" @ " + site):
+        title = title[:-len(" @ " + site)].strip()
+    return title
 
 
 def _canonical(root, page_url: str) -> str | None:

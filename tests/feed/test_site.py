@@ -7,11 +7,13 @@ import dataclasses
 import json
 from datetime import datetime, timezone
 
+import lxml.html
 import pytest
 
 from newsletter.common.errors import FeedError
 from newsletter.common.settings import Settings
 from newsletter.feed.fetch import fetch
+from newsletter.feed.pages import article_from_page
 from newsletter.feed.reader import read_blog
 from newsletter.issue.build import build_next_issue
 from newsletter.storage.store import Store
@@ -246,3 +248,24 @@ def test_a_second_build_asks_only_whether_the_open_issues_pages_changed(feed_ser
         "the pages of articles remembered on the first run are not read again"
     for request in pages:
         assert request.headers.get("If-None-Match") == f'"{request.path.rsplit("/", 1)[1]}-v1"'
+
+
+@pytest.mark.parametrize("headline, og_title, site, title", [
+    ("Ice or heat? - Riverside Physio - Medium", "Ice or heat?", "Medium", "Ice or heat?"),
+    ("Ice or heat? @ Riverside Physio :: Blog Host ::", "Ice or heat? @ Riverside Physio "
+     ":: Blog Host ::", "Riverside Physio", "Ice or heat?"),
+    ("Ice or heat? | Riverside Physio", "", "Riverside Physio", "Ice or heat?"),
+    ("Meet us @ the fair", "Meet us @ the fair", "Riverside Physio", "Meet us @ the fair"),
+])
+def test_a_pages_title_loses_what_the_site_adds_after_it(headline, og_title, site, title):
+    """Publishing platforms append the publication, the site and the host to a headline."""
+    meta = f'<meta property="og:title" content="{og_title}">' if og_title else ""
+    body = (f'<html><head><title>{headline}</title>{meta}'
+            f'<meta property="og:site_name" content="{site}"><meta property="og:type" '
+            f'content="article"><script type="application/ld+json">{{"@type": "BlogPosting", '
+            f'"headline": "{headline}", "datePublished": "2025-12-01"}}</script></head>'
+            f'<body><article><h1>{headline}</h1><p>Ice first, heat later.</p></article>'
+            f'</body></html>').encode()
+    article = article_from_page(lxml.html.document_fromstring(body), body,
+                                "https://clinic.example/blog/ice", summary_chars=240)
+    assert article.title == title
