@@ -22,6 +22,24 @@ def test_ci_runs_the_readmes_test_command_word_for_word():
     assert commands()[-1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
 
 
+def test_the_readmes_settings_table_names_every_section_once_with_its_keys():
+    """The table is the one place a user learns the keys; a merge once left two `[smtp]` rows."""
+    import dataclasses
+
+    from newsletter.common.settings import Secrets, Settings
+
+    rows = re.findall(r"^\| `\[(\w+)\]` \| (.*) \|$", README, re.M)
+    listed = [section for section, _ in rows]
+    sections = {f.name: f.type for f in dataclasses.fields(Settings)
+                if dataclasses.is_dataclass(getattr(Settings(), f.name))
+                and not isinstance(getattr(Settings(), f.name), Secrets)}
+    assert sorted(listed) == sorted(sections)
+    for section, keys in rows:
+        shown = re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", keys))
+        expected = [f.name for f in dataclasses.fields(getattr(Settings(), section))]
+        assert shown == expected, section
+
+
 def test_the_readmes_social_snippets_are_what_the_code_makes_today():
     from newsletter.common.settings import Settings
     from newsletter.social.files import listing
