@@ -44,7 +44,7 @@ GENERIC_FEEDS = ("{site}/feed", "{site}/rss.xml", "{site}/feed.xml", "{site}/ato
 # platform's pages load from.
 _MARKERS = (
     ("wordpress", r"wp-content/|wp-includes/|wordpress"),
-    ("blogger", r"blogger\.com|blogspot\.com|blogblog\.com"),
+    ("blogger", r"\bblogger\b|blogspot\.com|blogblog\.com"),
     ("squarespace", r"squarespace"),
     ("wix", r"wix\.com|wixstatic\.com|parastorage\.com"),
     ("ghost", r"\bghost\b"),

@@ -120,17 +120,30 @@ def test_a_feed_linked_from_the_page_is_found_and_used(feed_server):
     assert not feed_server.requests_to(f"/blog/{POSTS[0].slug}"), "no page read"
 
 
-def test_a_platform_feed_is_found_where_the_platform_keeps_it(feed_server):
+@pytest.mark.parametrize("generator, place, platform", [
+    ("", "/feed/rss2", "duda"),  # the clinic's own site: Duda, known by its image host
+    ("WordPress 6.4.2", "/blog/feed/", "wordpress"),
+    ("Blogger", "/feeds/posts/default", "blogger"),
+    ("Ghost 5.82", "/rss/", "ghost"),
+    ("Wix.com Website Builder", "/blog-feed.xml", "wix"),
+    ("Hugo 0.120.4", "/blog/index.xml", "hugo"),
+])
+def test_a_platform_feed_is_found_where_the_platform_keeps_it(feed_server, generator, place,
+                                                              platform):
     site = ClinicSite(feed=True)
     site.serve(feed_server)
     listing = site.listing(POSTS).replace('<link rel="alternate"', '<link rel="x"')
+    if generator:
+        listing = listing.replace("<head>", f'<head><meta name="generator" content="{generator}">',
+                                  1)
+        assert generator in listing
     feed_server.route("/blog", body=listing, headers={"Content-Type": "text/html"})
-    feed_server.route("/feed/rss2", body=site.rss(POSTS),
-                      headers={"Content-Type": "application/rss+xml"})
+    feed_server.route(place, body=site.rss(POSTS), headers={"Content-Type": "application/rss+xml"})
     reading = read_blog(feed_server.url("/blog"), fetcher=fetch)
     assert reading.found == "platform feed"
-    assert reading.address == feed_server.url("/feed/rss2")
-    assert "duda" in reading.notes[0]
+    assert reading.address == feed_server.url(place)
+    assert platform in str(reading.notes[0])
+    assert [a.title for a in reading.parsed.articles][:3] == [p.title for p in POSTS[:3]]
 
 
 def test_a_page_with_no_blog_is_one_clear_error(feed_server):
