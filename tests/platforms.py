@@ -276,6 +276,9 @@ class FakeBluesky(FakePlatform):
         super().__init__()
         self.blobs: dict[str, dict] = {}
         self.records: dict[str, dict] = {}
+        self.clock = time.time
+        """The PDS's own clock, in epoch seconds; a test that moves the app's clock sets
+        this to the same time, as a real PDS and a host with a right clock agree."""
 
     def answer(self, request: Request) -> Reply:
         if request.path == "/xrpc/com.atproto.server.createSession":
@@ -317,7 +320,7 @@ class FakeBluesky(FakePlatform):
         if params.get("repo") != self.DID or params.get("collection") != "app.bsky.feed.post":
             return Reply(400, {"error": "InvalidRequest", "message": "Invalid repo or collection"})
         made = _tid_seconds(key)
-        if made is None or abs(time.time() - made) > 600:
+        if made is None or abs(self.clock() - made) > 600:
             return Reply(400, {"error": "InvalidRequest",
                                "message": "Custom rkeys for posts must be a TID within 10 "
                                           "minutes of the current time"})

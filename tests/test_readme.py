@@ -40,6 +40,23 @@ def test_the_readmes_settings_table_names_every_section_once_with_its_keys():
         assert shown == expected, section
 
 
+def test_the_readmes_layout_is_a_tree_of_the_rooms_one_line_each():
+    from newsletter import __file__ as package_init
+    from pathlib import Path
+
+    tree = README.split("## Layout\n\n```\n", 1)[1].split("```", 1)[0].splitlines()
+    assert all(re.match(r"^ *[\w.]+/? +\S", line) for line in tree), "a line without a name"
+    package = Path(package_init).parent
+    rooms = {p.name for p in package.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    shown = {line.strip().split()[0].rstrip("/") for line in tree if line.startswith("  ")
+             and not line.startswith("    ")}
+    assert shown == rooms
+    for line in tree:
+        if line.startswith("    "):  # a room's own subpackage, under it
+            sub = line.split()[0].rstrip("/")
+            assert any((package / room / sub / "__init__.py").exists() for room in rooms), sub
+
+
 def test_the_readmes_social_snippets_are_what_the_code_makes_today():
     from newsletter.common.settings import Settings
     from newsletter.social.files import listing

@@ -8,8 +8,8 @@ import click
 from ..common.clock import utc_now
 from ..common.errors import NewsletterError, NotFound
 from ..common.settings import Settings
-from ..posting.accounts import CLIENTS, missing, postable
-from ..posting.post import post_issue
+from ..social.posting.accounts import CLIENTS, missing, postable
+from ..social.posting.post import post_issue
 from ..storage.store import Store
 from .base import common_options, main
 

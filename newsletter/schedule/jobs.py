@@ -33,8 +33,8 @@ from ..feed.evergreen import choose_evergreen, load_evergreen
 from ..feed.health import Notice
 from ..issue.build import build_next_issue
 from ..mail.transport import Transport, transport_for
-from ..posting.accounts import postable
-from ..posting.post import post_issue
+from ..social.posting.accounts import postable
+from ..social.posting.post import post_issue
 from ..social.files import snippet_files
 from ..social.snippets import compose_all
 from ..storage.lock import LockHeld

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask import request
 
 from ..common.errors import NotFound
-from ..posting.accounts import CLIENTS, missing, postable
-from ..posting.http import PostingError
-from ..posting.post import post_article, text_hash
+from ..social.posting.accounts import CLIENTS, missing, postable
+from ..social.posting.http import PostingError
+from ..social.posting.post import post_article, text_hash
 from ..social.counting import PLATFORMS
 from ..social.snippets import Snippet
 from ..storage.issues import StoredIssue

@@ -17,7 +17,7 @@ import trustme
 
 from ..helpers import NEWSLETTER, clean_env, run_cli
 from ..sending_setup import ENV, add_subscribers, make_clinic, numbered, open_clinic
-from ..smtpserver import SmtpServer, free_port
+from ..smtpserver import SmtpServer
 
 
 def fails_in_one_line(result: subprocess.CompletedProcess, *, says: str, hint: str) -> str:

@@ -9,7 +9,7 @@ import re
 
 from newsletter.delivery.sending import send_next_issue
 from newsletter.mail.transport import transport_for
-from newsletter.posting.post import snippet_for
+from newsletter.social.posting.post import snippet_for
 from newsletter.storage.posts import Posts
 
 from ..platforms import FakeFacebook
@@ -20,12 +20,14 @@ from ..web_setup import make_site
 def posting_site(folder, fakes, **override):
     env = account_env(fakes, **override)
     env.pop("NEWSLETTER_SECRET_KEY")
-    return make_site(folder, env=env, extra=f"""
+    site = make_site(folder, env=env, extra=f"""
 [posting]
 bluesky_pds_url = "{fakes.bluesky.url()}"
 facebook_graph_url = "{fakes.facebook.url()}"
 retry_wait_seconds = 0.01
 """)
+    fakes.bluesky.clock = lambda: site.clock().timestamp()  # the app's clock is the tests'
+    return site
 
 
 def post_form(page: str, platform: str, article: str) -> dict[str, str]:

@@ -15,9 +15,9 @@ import pytest
 from newsletter.storage.posts import Posts
 from newsletter.storage.run_log import RunLog
 
-from ..helpers import clean_env
-from ..platforms import FakeBluesky
-from ..posting_setup import make_posting_clinic
+from ...helpers import clean_env
+from ...platforms import FakeBluesky
+from ...posting_setup import make_posting_clinic
 
 RUN = ("import sys\nfrom newsletter.schedule.jobs import run_schedule\n"
        "print(run_schedule('post', sys.argv[1], sys.argv[2]))")
@@ -77,7 +77,7 @@ def test_a_scheduler_killed_while_posting_resumes_at_its_restart_and_posts_once(
     from datetime import datetime, timedelta, timezone
     from zoneinfo import ZoneInfo
 
-    from ..helpers import NEWSLETTER, wait_until
+    from ...helpers import NEWSLETTER, wait_until
 
     clinic = make_posting_clinic(tmp_path, fakes, sent=True)
     slot = (datetime.now(timezone.utc) + timedelta(seconds=10)).astimezone(

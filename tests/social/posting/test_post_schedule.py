@@ -6,7 +6,7 @@ from __future__ import annotations
 from newsletter.schedule.jobs import run_schedule
 from newsletter.storage.run_log import RunLog
 
-from ..posting_setup import account_env, make_posting_clinic
+from ...posting_setup import account_env, make_posting_clinic
 
 SCHEDULE = 'action = "post"\ncron = { day_of_week = "mon", hour = 10, minute = 0 }\n'
 

@@ -13,19 +13,20 @@ and a key found stale and unused is replaced by a fresh one before posting.
 from __future__ import annotations
 
 import hashlib
-import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from ..common.model import Article
-from ..common.settings import Settings
-from ..common.text import cut
-from ..social.snippets import Snippet
+from ...common.clock import Clock
+from ...common.model import Article
+from ...common.settings import Settings
+from ...common.text import cut
+from ..snippets import Snippet
 from .http import Answer, Api, PostRefused, PlatformUnavailable
 from .images import Picture
 from .network import Posted
 
 POST = "app.bsky.feed.post"
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 KEY_FRESH_SECONDS = 5 * 60
 """A stale key is replaced; the PDS refuses keys about ten minutes off its clock."""
 BLOB_MAX = 1_000_000
@@ -58,10 +59,11 @@ class Bluesky:
     name = "bluesky"
     takes_pictures = True
 
-    def __init__(self, settings: Settings, *, sleep=None):
+    def __init__(self, settings: Settings, *, clock: Clock, sleep=None):
         secrets = settings.secrets
+        self.clock = clock
         self.api = Api(settings.posting.bluesky_pds_url, "Bluesky", settings.posting,
-                       message_of, **({"sleep": sleep} if sleep else {}))
+                       message_of, clock, **({"sleep": sleep} if sleep else {}))
         self.handle, self.password = secrets.bluesky_handle, secrets.bluesky_app_password
         self.language = settings.clinic.language
         self.did = ""
@@ -69,11 +71,11 @@ class Bluesky:
 
     def new_key(self, article_id: str) -> str:
         clock_id = int.from_bytes(hashlib.sha256(article_id.encode()).digest()[:2], "big")
-        return tid(time.time_ns() // 1000, clock_id)
+        return tid((self.clock() - EPOCH) // timedelta(microseconds=1), clock_id)
 
     def fresh_key(self, article_id: str, key: str) -> str:
         made = tid_seconds(key)
-        if made is not None and abs(time.time() - made) < KEY_FRESH_SECONDS:
+        if made is not None and abs(self.clock().timestamp() - made) < KEY_FRESH_SECONDS:
             return key
         return self.new_key(article_id)
 
@@ -92,7 +94,7 @@ class Bluesky:
                 picture: Picture | None) -> Posted:
         self._session()
         record = {"$type": POST, "text": snippet.text,
-                  "createdAt": datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+                  "createdAt": self.clock().astimezone(timezone.utc).isoformat(timespec="milliseconds")
                   .replace("+00:00", "Z"),
                   "langs": [self.language]}
         if snippet.facets:

@@ -4,17 +4,17 @@ exactly once per article and platform whatever is asked again."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from newsletter.common.errors import NotFound
-from newsletter.posting.post import PostChanged, post_article, post_issue, snippet_for, \
+from newsletter.social.posting.post import PostChanged, post_article, post_issue, snippet_for, \
     text_hash
 from newsletter.storage.posts import Posts
 
-from ..platforms import FakeBluesky, FakeFacebook, FakeMastodon
-from ..posting_setup import ALT, Fakes, Waits, account_env, make_posting_clinic
+from ...platforms import FakeBluesky, FakeFacebook, FakeMastodon
+from ...posting_setup import ALT, Fakes, Waits, account_env, make_posting_clinic
 
 PATHS = {"mastodon": "/api/v1/statuses", "bluesky": "/xrpc/com.atproto.repo.createRecord",
          "facebook": f"/{FakeFacebook.PAGE}/feed"}
@@ -246,7 +246,7 @@ def test_a_picture_mastodon_is_still_processing_is_waited_for(clinic, fakes):
 
 
 def test_a_stale_unused_bluesky_key_is_replaced_before_posting(clinic, fakes):
-    from newsletter.posting.bluesky import tid
+    from newsletter.social.posting.bluesky import tid
 
     article = clinic.issue.articles[0]
     stale = tid((int(wall_clock().timestamp()) - 3600) * 1_000_000, 7)
@@ -263,7 +263,7 @@ def test_a_stale_unused_bluesky_key_is_replaced_before_posting(clinic, fakes):
 
 
 def test_a_picture_that_is_not_one_is_left_out(fakes):
-    from newsletter.posting.images import fetch_picture
+    from newsletter.social.posting.images import fetch_picture
 
     picture, note = fetch_picture(fakes.mastodon.url("/images/knee.html"), "alt", timeout=5)
     assert picture is None
@@ -276,7 +276,7 @@ def test_a_picture_that_is_not_one_is_left_out(fakes):
 def test_a_mastodon_token_that_cannot_read_resumes_by_the_idempotency_key(clinic, fakes):
     import httpx
 
-    from newsletter.posting.network import stable_key
+    from newsletter.social.posting.network import stable_key
 
     article = clinic.issue.articles[0]
     _, snippet = snippet_for(clinic.settings, clinic.issue, article.id, "mastodon")
@@ -307,11 +307,42 @@ def test_an_address_that_is_not_the_api_is_a_refusal_that_says_so(tmp_path, fake
 def test_the_wait_a_platform_asks_for_is_read_from_its_headers():
     import httpx
 
-    from newsletter.posting.http import retry_after
+    from newsletter.social.posting.http import retry_after
 
-    assert retry_after(httpx.Headers({"Retry-After": "120"})) == 120.0
-    assert retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
-    assert retry_after(httpx.Headers({"Retry-After": "soon"})) is None
-    assert retry_after(httpx.Headers({"RateLimit-Reset": "1445412480"})) == 0.0  # Bluesky
-    assert retry_after(httpx.Headers({"X-RateLimit-Reset": "2015-10-21T07:28:00.000Z"})) == 0.0
-    assert retry_after(httpx.Headers({})) is None
+    now = datetime(2015, 10, 21, 7, 26, 30, tzinfo=timezone.utc)
+    assert retry_after(httpx.Headers({"Retry-After": "120"}), now) == 120.0
+    assert retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}), now) == 90.0
+    assert retry_after(httpx.Headers({"Retry-After": "Wed, 21 Oct 2015 07:20:00 GMT"}), now) == 0.0
+    assert retry_after(httpx.Headers({"Retry-After": "soon"}), now) is None
+    assert retry_after(httpx.Headers({"RateLimit-Reset": "1445412480"}), now) == 90.0  # Bluesky
+    assert retry_after(httpx.Headers({"X-RateLimit-Reset": "2015-10-21T07:28:00.000Z"}),
+                       now) == 90.0  # Mastodon
+    assert retry_after(httpx.Headers({}), now) is None
+
+
+def test_a_bluesky_post_is_dated_and_keyed_by_the_clock_it_is_handed(clinic, fakes):
+    """No room below the front doors reads the clock: the record's createdAt and its key's
+    time are the run's clock, so a test can post at any hour."""
+    from newsletter.social.posting.bluesky import tid_seconds
+
+    then = wall_clock().replace(microsecond=0)
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue,
+                           clinic.issue.articles[0].id, "bluesky", clock=lambda: then)
+    [post] = fakes.bluesky.posts
+    assert outcome.status == "posted"
+    assert post["createdAt"] == then.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert tid_seconds(post["rkey"]) == then.timestamp()
+
+
+def test_a_post_bluesky_refuses_is_reported_in_its_words_and_not_retried(clinic, fakes):
+    """createRecord itself says no (here: a key an hour off the PDS's clock, as a machine
+    whose clock is wrong would make): a 400 is final, reported as Bluesky put it."""
+    article = clinic.issue.articles[0]
+    an_hour_off = wall_clock() - timedelta(hours=1)
+    outcome = post_article(clinic.settings, clinic.store, clinic.issue, article.id, "bluesky",
+                           clock=lambda: an_hour_off)
+    assert outcome.status == "failed"
+    assert "must be a TID within 10 minutes of the current time" in outcome.message
+    assert fakes.bluesky.posts == []
+    assert len(fakes.bluesky.requests_to("/xrpc/com.atproto.repo.createRecord")) == 1
+    assert Posts(clinic.store.engine).find(article.id, "bluesky").status == "failed"

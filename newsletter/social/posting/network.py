@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..common.model import Article
-from ..social.snippets import Snippet
+from ...common.model import Article
+from ..snippets import Snippet
 from .images import Picture
 
 

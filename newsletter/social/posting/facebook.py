@@ -7,9 +7,10 @@ the article's link.
 
 from __future__ import annotations
 
-from ..common.model import Article
-from ..common.settings import Settings
-from ..social.snippets import Snippet
+from ...common.clock import Clock
+from ...common.model import Article
+from ...common.settings import Settings
+from ..snippets import Snippet
 from .http import Answer, Api
 from .images import Picture
 from .network import Posted, stable_key
@@ -40,10 +41,10 @@ class Facebook:
     name = "facebook"
     takes_pictures = False
 
-    def __init__(self, settings: Settings, *, sleep=None):
+    def __init__(self, settings: Settings, *, clock: Clock, sleep=None):
         secrets = settings.secrets
         self.api = Api(settings.posting.facebook_graph_url, "Facebook", settings.posting,
-                       message_of, retryable, **({"sleep": sleep} if sleep else {}))
+                       message_of, clock, retryable, **({"sleep": sleep} if sleep else {}))
         self.page, self.token = secrets.facebook_page_id, secrets.facebook_page_token
 
     def new_key(self, article_id: str) -> str:

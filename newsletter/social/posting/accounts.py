@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..common.settings import SECRET_VARIABLES, Settings
+from ...common.clock import Clock
+from ...common.settings import SECRET_VARIABLES, Settings
 from .bluesky import Bluesky
 from .facebook import Facebook
 from .mastodon import Mastodon
@@ -29,6 +30,6 @@ def missing(name: str) -> tuple[str, ...]:
     return tuple(SECRET_VARIABLES[key] for key in NEEDS.get(name, ()))
 
 
-def client(settings: Settings, name: str, *, sleep: Callable[[float], None] | None = None
-           ) -> Network:
-    return CLIENTS[name](settings, sleep=sleep)
+def client(settings: Settings, name: str, *, clock: Clock,
+           sleep: Callable[[float], None] | None = None) -> Network:
+    return CLIENTS[name](settings, clock=clock, sleep=sleep)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 
-from ..common.model import Article
-from ..common.settings import Settings
-from ..social.snippets import Snippet
+from ...common.clock import Clock
+from ...common.model import Article
+from ...common.settings import Settings
+from ..snippets import Snippet
 from .http import Answer, Api, PlatformUnavailable, PostRefused
 from .images import Picture
 from .network import Posted, stable_key
@@ -31,9 +32,9 @@ class Mastodon:
     name = "mastodon"
     takes_pictures = True
 
-    def __init__(self, settings: Settings, *, sleep=None):
+    def __init__(self, settings: Settings, *, clock: Clock, sleep=None):
         secrets = settings.secrets
-        self.api = Api(secrets.mastodon_url, "Mastodon", settings.posting, message_of,
+        self.api = Api(secrets.mastodon_url, "Mastodon", settings.posting, message_of, clock,
                        **({"sleep": sleep} if sleep else {}))
         self.auth = {"Authorization": f"Bearer {secrets.mastodon_token}"}
         self.language = settings.clinic.language

@@ -3,8 +3,8 @@ when it cannot."""
 
 from __future__ import annotations
 
-from ..helpers import run_cli
-from ..posting_setup import account_env, make_posting_clinic
+from ...helpers import run_cli
+from ...posting_setup import account_env, make_posting_clinic
 
 
 def test_post_prints_each_post_and_a_second_run_posts_nothing(tmp_path, fakes):

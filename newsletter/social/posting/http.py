@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import email.utils
 import time
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from ..common.errors import NewsletterError
-from ..common.settings import PostingSettings
-from ..common.text import cut, one_line
+from ...common.clock import Clock
+from ...common.errors import NewsletterError
+from ...common.settings import PostingSettings
+from ...common.text import cut, one_line
 
 MESSAGE_MAX = 300
 """A platform's message is shown to staff and kept in the ledger: one line, at most this."""
@@ -64,6 +65,8 @@ class Api:
     label: str
     settings: PostingSettings
     message_of: Callable[[Answer], str]
+    clock: Clock
+    """The time a Retry-After date or a rate limit's reset is counted from."""
     retryable: Callable[[Answer], bool] = lambda answer: answer.status == 429 or \
         answer.status >= 500
     sleep: Callable[[float], None] = time.sleep
@@ -110,7 +113,7 @@ class Api:
                                       answer=answer)
                 problem = f"{self.label} answered {answer.status}: {_line(message)}"
                 unsure = answer.status >= 500
-                asked_wait = retry_after(answer.headers)
+                asked_wait = retry_after(answer.headers, self.clock())
             if attempt == attempts:
                 break
             pause = asked_wait if asked_wait is not None else wait
@@ -131,16 +134,17 @@ def url_shown(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def retry_after(headers: httpx.Headers) -> float | None:
-    """How long the platform asks us to wait: Retry-After (seconds or an HTTP date), else
-    the time its rate limit resets (Bluesky's RateLimit-Reset in epoch seconds, Mastodon's
-    X-RateLimit-Reset as an ISO time)."""
+def retry_after(headers: httpx.Headers, now: datetime) -> float | None:
+    """How long after `now` the platform asks us to wait: Retry-After (seconds or an HTTP
+    date), else the time its rate limit resets (Bluesky's RateLimit-Reset in epoch seconds,
+    Mastodon's X-RateLimit-Reset as an ISO time)."""
     value = headers.get("retry-after")
     if value:
         if value.strip().isdigit():
             return float(value.strip())
         try:
-            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp()
+                       - now.timestamp())
         except (TypeError, ValueError):
             return None
     reset = headers.get("ratelimit-reset") or headers.get("x-ratelimit-reset")
@@ -150,7 +154,7 @@ def retry_after(headers: httpx.Headers) -> float | None:
                 _iso_seconds(reset.strip())
         except ValueError:
             return None
-        return max(0.0, at - time.time())
+        return max(0.0, at - now.timestamp())
     return None
 
 

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..common.errors import NewsletterError, NotFound
-from ..common.model import Article
-from ..common.settings import Settings
-from ..social.counting import PLATFORMS
-from ..social.snippets import Snippet, compose
-from ..storage.issues import StoredIssue
-from ..storage.lock import Lock
-from ..storage.posts import Posts
-from ..storage.store import Store
+from ...common.errors import NewsletterError, NotFound
+from ...common.model import Article
+from ...common.settings import Settings
+from ..counting import PLATFORMS
+from ..snippets import Snippet, compose
+from ...storage.issues import StoredIssue
+from ...storage.lock import Lock
+from ...storage.posts import Posts
+from ...storage.store import Store
 from .accounts import client, missing, postable
 from .http import PlatformUnavailable, PostRefused
 from .images import fetch_picture
@@ -68,7 +68,7 @@ def post_issue(settings: Settings, store: Store, issue: StoredIssue, *,
     outcomes = []
     with _posting_lock(store, clock) as lock:
         for name in platforms if platforms is not None else postable(settings):
-            network = client(settings, name, sleep=sleep)
+            network = client(settings, name, clock=clock, sleep=sleep)
             try:
                 for article in issue.articles:
                     outcomes.append(_post_once(settings, store, issue, article.id, network,
@@ -95,7 +95,7 @@ def post_article(settings: Settings, store: Store, issue: StoredIssue, article_i
         raise PostChanged("the post changed since the page was shown: check it again",
                           hint="reload the preview")
     with _posting_lock(store, clock):
-        network = client(settings, platform, sleep=sleep)
+        network = client(settings, platform, clock=clock, sleep=sleep)
         try:
             return _post_once(settings, store, issue, article_id, network, clock=clock)
         finally:
