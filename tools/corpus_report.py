@@ -2,7 +2,7 @@
 would read of each article, with a tally of the known quirks, so a person can read a whole
 corpus's output in a minute and a change can be measured before and after.
 
-    python -m tools.corpus_report DIR [--quiet]
+    python -m tools.corpus_report DIR [--quiet]    (DIR and the folders in it)
 
 Each file is built by `build_next_issue` on a fresh SQLite file, as `newsletter build --feed
 FILE` would (a page that lists articles on other sites' addresses is read offline: no
@@ -97,6 +97,7 @@ def offline_fetch(source, **options):
 
 
 def build_file(path: Path, work: Path):
+    work.mkdir(parents=True, exist_ok=True)
     base = Settings(base_dir=work)
     settings = dataclasses.replace(
         base, feed=dataclasses.replace(base.feed, source=str(path)),
@@ -112,12 +113,12 @@ def build_file(path: Path, work: Path):
 def report(folder: Path, *, quiet: bool = False, out=sys.stdout) -> Counter:
     tally: Counter = Counter()
     work = Path(tempfile.mkdtemp(prefix="corpus-report-"))
-    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".md"))
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".md"))
     for path in files:
         tally["files"] += 1
-        print(f"\n## {path.name}", file=out)
+        print(f"\n## {path.relative_to(folder)}", file=out)
         try:
-            outcome = build_file(path, work)
+            outcome = build_file(path, work / str(tally["files"]))
         except NewsletterError as error:
             tally["clear error"] += 1
             tally["issues with a quirk"] += 1

@@ -66,7 +66,10 @@ def preheader_for(articles: tuple[Article, ...], clinic_name: str, language: str
     opening = lead.summary or lead.title
     others = [a.title for a in articles[1:]]
     if others:
-        text = gettext(language, "%(summary)s Also: %(titles)s", summary=cut(opening, 70),
+        opening = cut(opening, 70)
+        if not re.search(r"[.!?…:;。！？]$", opening):
+            opening += "."  # a title, not a sentence: "Holiday hours. Also: …"
+        text = gettext(language, "%(summary)s Also: %(titles)s", summary=opening,
                        titles="; ".join(others))
     else:
         text = opening

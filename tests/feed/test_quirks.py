@@ -237,6 +237,8 @@ def test_untitled_posts_are_titled_from_their_words_and_the_subject_never_says_u
         assert "untitled" not in issue.subject.lower()
         assert not issue.preheader.startswith("Also")
         assert re.match(r"^\w", issue.preheader)
+        assert not re.search(r"\w Also:", issue.preheader)  # a title ends before "Also:"
+    assert planned((hours, pool)).preheader.startswith("Holiday opening hours. Also: Our new")
 
 
 def test_a_json_feed_is_read_like_any_other_feed():
