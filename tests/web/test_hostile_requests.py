@@ -14,6 +14,7 @@ import pytest
 
 from newsletter.web.app import WRONG_PASSWORDS_PER_CLIENT
 
+from .. import database
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 from ..smtpserver import free_port
 from .served import request, serving
@@ -21,15 +22,22 @@ from .served import request, serving
 HUGE = "9" * 30
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hostile")
-    config = make_clinic(folder, extra='[clinic]\npublic_base_url = "https://news.clinic.example/n"\n')
-    _, store = open_clinic(config)
-    add_subscribers(store, [("ana@mail.example", "Ana")])
-    port = free_port()
-    with serving(config, port):
-        yield port
+@pytest.fixture(scope="module", params=database.KINDS)
+def server(request, tmp_path_factory):
+    """One `newsletter serve` shared by the file's tests (starting one is the slow part),
+    once on SQLite and once on PostgreSQL."""
+    case = database.case(request.param, tmp_path_factory.mktemp("hostile"))
+    try:
+        config = make_clinic(case.folder, database_url=case.config_url,
+                             extra='[clinic]\npublic_base_url = "https://news.clinic.example/n"\n')
+        _, store = open_clinic(config)
+        add_subscribers(store, [("ana@mail.example", "Ana")])
+        store.engine.dispose()
+        port = free_port()
+        with serving(config, port):
+            yield port
+    finally:
+        case.drop()
 
 
 def get(port: int, path: str, method: str = "GET", body: bytes | None = None):
@@ -81,6 +89,7 @@ def test_slash_redirects_keep_to_the_address_the_browser_used(server):
     assert status == 308 and headers["Location"] == "/staff/"
 
 
+@pytest.mark.usefixtures("each_database")
 def test_wrong_staff_passwords_are_limited_per_client_with_retry_after(tmp_path):
     config = make_clinic(tmp_path)
     port = free_port()
