@@ -55,8 +55,9 @@ def test_a_token_that_is_not_ascii_is_refused_not_a_500(server, path):
         assert get(server, path, "POST", b"List-Unsubscribe=One-Click")[0] == 400
 
 
-@pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**63 - 1), "0"])
+@pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**63 - 1), str(2**31), "0"])
 def test_a_huge_issue_number_in_a_staff_url_is_not_found(server, number):
+    """2**31 is the first number past PostgreSQL's integer, 2**63 past SQLite's."""
     assert get(server, f"/staff/preview/{number}/email.html")[0] == 404
     assert get(server, f"/archive/{number}")[0] == 404
 
@@ -80,6 +81,20 @@ def test_a_fingerprint_that_is_not_ascii_is_refused_not_a_500(server):
         answer = browser.open(f"{base}/staff/{action}", data=form)  # redirected back
         assert answer.status == 200, action
         assert "changed since you looked" in answer.read().decode(), action
+
+
+@pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**31), "-1", "1.5"])
+def test_a_huge_issue_number_in_a_post_form_is_no_such_issue_not_a_500(server, number):
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{server}"
+    page = browser.open(f"{base}/staff/").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "issue_id": number, "article": "a",
+                                   "platform": "mastodon", "text_hash": "0" * 64}).encode()
+    answer = browser.open(f"{base}/staff/post", data=form)  # redirected back
+    assert answer.status == 200
+    assert "There is no such issue." in answer.read().decode()
 
 
 def test_slash_redirects_keep_to_the_address_the_browser_used(server):
