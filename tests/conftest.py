@@ -53,9 +53,7 @@ def site(tmp_path):
 def each_database(request, tmp_path):
     """The test once on SQLite and once on PostgreSQL (skipped, with the reason, when no
     server is given); every clinic the test sets up uses this database."""
-    if request.param == "postgresql" and database.server is None:
-        pytest.skip(database.SKIP_REASON)
-    case = database.TestDatabase(request.param, tmp_path)
+    case = database.case(request.param, tmp_path)
     database.current = case
     try:
         yield case

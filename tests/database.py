@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
@@ -62,6 +63,14 @@ class TestDatabase:
                 conn.exec_driver_sql(sql)
         finally:
             engine.dispose()
+
+
+def case(kind: str, folder: Path) -> TestDatabase:
+    """A database of `kind` for a test (or a module's fixture) in `folder`; a PostgreSQL one
+    is skipped, with the reason, when no server is given."""
+    if kind == "postgresql" and server is None:
+        pytest.skip(SKIP_REASON)
+    return TestDatabase(kind, folder)
 
 
 current: TestDatabase | None = None

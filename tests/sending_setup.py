@@ -26,10 +26,12 @@ def now() -> datetime:
 
 def make_clinic(folder: Path, *, port: int | None = None, rate: float = 0, retries: int = 2,
                 pause_after: int = 10, flood: int = 8, items: list[dict] | None = None,
-                extra: str = "", outbox_delivers: bool = True) -> Path:
+                extra: str = "", outbox_delivers: bool = True,
+                database_url: str | None = None) -> Path:
     """newsletter.toml (+ feed.xml) in `folder`; SMTP on 127.0.0.1:`port` if given. Without
     a port the outbox is the delivery (a send to it counts) unless `outbox_delivers` is
-    False, which leaves the default: a rehearsal."""
+    False, which leaves the default: a rehearsal. The database is the test's (tests/
+    database.py) unless `database_url` names another (a module's fixture has its own)."""
     (folder / "feed.xml").write_bytes(rss(items or [item(1, 20), item(2, 21)]))
     config = folder / "newsletter.toml"
     config.write_text(f"""
@@ -38,7 +40,7 @@ source = "feed.xml"
 [issue]
 flood_threshold = {flood}
 [store]
-database_url = "{database.config_url()}"
+database_url = "{database_url or database.config_url()}"
 outbox = "outbox"
 {'outbox_delivers = true' if outbox_delivers else ''}
 [smtp]

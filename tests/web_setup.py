@@ -1,5 +1,6 @@
-"""A clinic's web app in a temporary folder, driven through Flask's test client: a real SQLite
-file, a real feed file, and a real transport (the outbox folder, or aiosmtpd)."""
+"""A clinic's web app in a temporary folder, driven through Flask's test client: a real
+database (the test's, tests/database.py), a real feed file, and a real transport (the
+outbox folder, or aiosmtpd)."""
 
 from __future__ import annotations
 

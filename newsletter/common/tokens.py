@@ -17,9 +17,11 @@ SIGNATURE_CHARS = 32  # 192 bits of the HMAC, base64url
 TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,500}")
 """What a token of ours can hold, ASCII only: a link's path is decoded to any text, and
 `hmac.compare_digest` raises on a str that is not ASCII."""
-MAX_ID = 2**63 - 1
-"""The largest row id a database holds; a bigger number in a URL names nothing (SQLite's
-driver raises OverflowError on it)."""
+MAX_ID = 2**31 - 1
+"""The largest row id every database holds: the schema's ids are Integer, 32 bits on
+PostgreSQL (SQLite's go to 2**63 - 1, but hand out one at a time from 1). A bigger number
+in a URL or a form names nothing, and must not reach a query: PostgreSQL refuses it
+("integer out of range"), SQLite's driver raises OverflowError past 2**63 - 1."""
 
 
 def _signature(secret: str, purpose: str, payload: str) -> str:

@@ -253,7 +253,9 @@ def connect(url: str) -> Engine:
     try:
         upgrade(engine)
     except SQLAlchemyError as error:
-        reason = str(error.orig if hasattr(error, 'orig') else error)[:200]
+        # one line: PostgreSQL's driver adds a second ("Is the server running on that host
+        # ...?"), which would end a log line or a run's note halfway
+        reason = " ".join(str(error.orig if hasattr(error, 'orig') else error).split())[:200]
         raise StoreError(f"cannot open the database {_shown(url)!r}: "
                          f"{error.__class__.__name__}: {reason}",
                          hint=_open_hint(reason, is_file=path is not None)) from None

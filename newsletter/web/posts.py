@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import request
 
 from ..common.errors import NotFound
+from ..common.tokens import row_id
 from ..social.posting.accounts import CLIENTS, missing, postable
 from ..social.posting.http import PostingError
 from ..social.posting.post import post_article, text_hash
@@ -34,7 +35,8 @@ def posting_context(issue: StoredIssue, snippets: tuple[Snippet, ...]) -> dict:
 def post_from_form() -> str:
     """The post the form names, made (or found made); what to tell staff."""
     ctx = context()
-    issue = ctx.store.issues.by_id(request.form.get("issue_id", type=int) or 0)
+    number = row_id(request.form.get("issue_id", ""))
+    issue = ctx.store.issues.by_id(number) if number is not None else None
     if issue is None:
         raise NotFound(_("There is no such issue."))
     platform = request.form.get("platform", "")

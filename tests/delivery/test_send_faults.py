@@ -1,5 +1,6 @@
 """Faults a hostile run found (issue 12): a mailbox that is always full, a block of dead
-addresses, a sender that lost its lock, a crash mid-send. Real SMTP server, real SQLite."""
+addresses, a sender that lost its lock, a crash mid-send. Real SMTP server, on SQLite and
+PostgreSQL."""
 
 import signal
 import subprocess
@@ -18,6 +19,8 @@ from ..helpers import NEWSLETTER, clean_env, item, rss, wait_until
 from ..sending_setup import (ENV, add_subscribers, make_clinic, now, numbered, open_clinic,
                             send)
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 
 def send_runs(store):
     with store.engine.connect() as conn:
@@ -26,21 +29,36 @@ def send_runs(store):
 
 # --- a crash mid-send ---------------------------------------------------------------------
 
+def fail_deliveries_after(store, rows: int, message: str) -> None:
+    """A fault of the database itself: a trigger refuses every delivery row after `rows`,
+    in each database's own trigger language."""
+    with store.engine.begin() as conn:
+        if store.engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER failing_disk BEFORE INSERT ON deliveries "
+                f"WHEN (SELECT count(*) FROM deliveries) >= {rows} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION failing_disk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF (SELECT count(*) FROM deliveries) >= {rows} THEN "
+                f"RAISE EXCEPTION '{message}'; END IF; RETURN NEW; END $$")
+            conn.exec_driver_sql("CREATE TRIGGER failing_disk BEFORE INSERT ON deliveries "
+                                 "FOR EACH ROW EXECUTE FUNCTION failing_disk()")
+
+
 def test_an_unexpected_error_mid_send_marks_its_run_failed_with_the_reason(tmp_path, smtp):
     settings, store = open_clinic(make_clinic(tmp_path, port=smtp.port))
     add_subscribers(store, numbered(5))
-    with store.engine.begin() as conn:  # a fault of the database itself, on the third row
-        conn.exec_driver_sql(
-            "CREATE TRIGGER failing_disk BEFORE INSERT ON deliveries "
-            "WHEN (SELECT count(*) FROM deliveries) >= 2 "
-            "BEGIN SELECT RAISE(ABORT, 'disk I/O went away'); END")
-    with pytest.raises(SQLAlchemyError, match="disk I/O went away"):
+    fail_deliveries_after(store, 2, "disk I/O went away")
+    with pytest.raises(SQLAlchemyError, match="disk I/O went away") as raised:
         send(settings, store)
     (run,) = send_runs(store)
     assert run.outcome == "failed"
     assert run.finished_at is not None and run.sent == 2
-    assert "IntegrityError" in run.note and "disk I/O went away" in run.note
-    assert "\n" not in run.note
+    # the error's kind (IntegrityError on SQLite, InternalError on PostgreSQL) and its text
+    assert run.note.startswith(f"{type(raised.value).__name__}: ")
+    assert "disk I/O went away" in run.note and "\n" not in run.note
 
 
 # --- a mailbox that is always full --------------------------------------------------------
@@ -259,7 +277,8 @@ def test_a_send_stopped_past_the_stale_limit_and_taken_over_ends_with_one_clear_
     out, err = stalled.communicate(timeout=60)
     assert stalled.returncode == 1, (out, err)
     assert "error: a newsletter send lost its lock: another process took it over" in err
-    assert "Traceback" not in err and "UNIQUE" not in err
+    # not SQLite's "UNIQUE constraint failed" nor PostgreSQL's "violates unique constraint"
+    assert "Traceback" not in err and "unique" not in err.lower()
     # only the message in flight when it froze went twice
     assert smtp.count_by_recipient() == {"reader00001@mail.example": 1,
                                          "reader00002@mail.example": 2,

@@ -1,5 +1,5 @@
 """What one scheduled run does, called the way APScheduler calls it: by name, with plain
-arguments, against a real SQLite file and a real SMTP server."""
+arguments, against a real database (SQLite and PostgreSQL) and a real SMTP server."""
 
 import email
 import email.policy
@@ -23,6 +23,7 @@ from newsletter.storage.run_log import RunLog
 from .. import database
 from ..helpers import ROOT, item, rss
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
+from ..smtpserver import free_port
 
 pytestmark = pytest.mark.usefixtures("each_database")
 
@@ -152,18 +153,31 @@ def test_a_schedule_that_went_bad_is_one_log_line(clinic, caplog):
     assert record.exc_info is None
 
 
-def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_path):
+def unopenable(kind: str) -> tuple[str, list[str]]:
+    """A database of `kind` that cannot be opened, and what its log line says: a SQLite
+    file in a folder that is not there, a PostgreSQL server that is not there."""
+    if kind == "sqlite":
+        return "sqlite:///no/such/folder/state.db", [
+            "weekly: cannot run: cannot create the database", "no/such/folder does not exist"]
+    port = free_port()
+    return f"postgresql+psycopg://newsletter@127.0.0.1:{port}/newsletter", [
+        "weekly: cannot run: cannot open the database "
+        f"'postgresql+psycopg://newsletter@127.0.0.1:{port}/newsletter'"]
+
+
+def test_a_database_that_cannot_be_opened_is_one_log_line(clinic, caplog, tmp_path,
+                                                           each_database):
     _, _, schedule, args = clinic
     schedule()
+    url, words = unopenable(each_database.kind)
     config = tmp_path / "newsletter.toml"
-    config.write_text(config.read_text().replace(database.config_url(),
-                                                 "sqlite:///no/such/folder/state.db"))
+    config.write_text(config.read_text().replace(database.config_url(), url))
     with caplog.at_level(logging.ERROR, logger="newsletter.scheduler"):
         assert run_schedule("weekly", *args) == "failed"
     (record,) = caplog.records
-    assert "weekly: cannot run: cannot create the database" in record.getMessage()
-    assert "no/such/folder does not exist" in record.getMessage()
-    assert record.exc_info is None
+    for word in words:
+        assert word in record.getMessage()
+    assert "\n" not in record.getMessage() and record.exc_info is None
 
 
 @pytest.mark.parametrize("seconds, words", [(5, "5 s"), (720, "12 min"), (5 * 3600, "5 h"),

@@ -1,5 +1,6 @@
 """A database file that is there is never replaced: an empty, cut-short or foreign file is
-one clear error naming it, and stays byte for byte as it was. Only a missing file is made."""
+one clear error naming it, and stays byte for byte as it was. Only a missing file is made.
+SQLite only, by nature: these are faults of a database file, and PostgreSQL keeps none of ours."""
 
 from __future__ import annotations
 

@@ -1,19 +1,24 @@
 """The lock tells a dead holder from a live one whatever its process id: a container's PID 1
-after a restart, an id reused after a reboot, this very process's id on another start."""
+after a restart, an id reused after a reboot, this very process's id on another start. On
+SQLite and PostgreSQL: two machines share a lock only through a server."""
 
 import os
 import socket
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
 from newsletter.storage import db
-from newsletter.storage.lock import Lock, LockHeld
+from newsletter.storage.lock import Lock, LockHeld, LockLost
 from newsletter.storage.process import ProcessIdentity
 from newsletter.storage.store import Store
 
 from ..sending_setup import now
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 ME = ProcessIdentity.of_this_process()
 
@@ -36,10 +41,12 @@ def holder(store: Store) -> str:
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(each_database) -> Iterator[Store]:
     if ME.start is None:
         pytest.skip("no /proc here: only the process id and the heartbeat count")
-    return Store.open(f"sqlite:///{tmp_path / 'lock.db'}")
+    store = Store.open(each_database.url)
+    yield store
+    store.engine.dispose()
 
 
 def lock(store: Store) -> Lock:
@@ -72,6 +79,67 @@ def test_a_holder_elsewhere_keeps_it_until_its_heartbeat_lapses(store):
                  stale_after=timedelta(seconds=45))
     quick.acquire()
     assert holder(store) == quick.holder
+
+
+def racing(store: Store, count: int, **options) -> tuple[list[Lock], list[Exception]]:
+    """`count` locks of this process asking for the "send" lock at the same moment, each on
+    a thread of its own: the ones that got it, and what the others raised."""
+    start = threading.Barrier(count)
+    won, refused = [], []
+
+    def ask() -> None:
+        mine = Lock(store.engine, "send", purpose="a newsletter send", clock=now, **options)
+        start.wait()
+        try:
+            mine.acquire()
+            won.append(mine)
+        except Exception as error:  # noqa: BLE001 - whatever it is, the test shows it
+            refused.append(error)
+
+    threads = [threading.Thread(target=ask) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return won, refused
+
+
+def test_of_many_asking_at_once_for_a_free_lock_one_gets_it_the_others_are_told(store):
+    won, refused = racing(store, 8)
+    assert len(won) == 1 and holder(store) == won[0].holder
+    assert [type(error) for error in refused] == [LockHeld] * 7
+
+
+def test_of_many_taking_over_one_stale_lock_at_once_one_gets_it_the_others_are_told(store):
+    """Each sees the stale row; only one may replace it, the others find it live or gone."""
+    held_by(store, host="another-host", pid=1, heartbeat_ago=600)
+    won, refused = racing(store, 8)
+    assert len(won) == 1 and holder(store) == won[0].holder
+    assert won[0].replaced == "1@x#someoneelse"
+    assert [type(error) for error in refused] == [LockHeld] * 7
+
+
+def test_a_holder_whose_lock_was_taken_over_knows_it_and_leaves_the_new_holder_be(store):
+    later = {"by": timedelta(0)}
+
+    def clock():
+        return now() + later["by"]
+
+    first = Lock(store.engine, "send", purpose="a newsletter send", clock=clock)
+    first.acquire()
+    assert first.heartbeat()
+    later["by"] = timedelta(minutes=6)  # silent for longer than the stale limit
+    second = Lock(store.engine, "send", purpose="another send", clock=clock)
+    second.acquire()
+    assert second.replaced == first.holder
+    assert not first.heartbeat()
+    with pytest.raises(LockLost, match=rf"another process took it over \(process {ME.pid} "):
+        first.ensure_held()
+    first.release()
+    assert holder(store) == second.holder
+    second.release()
+    with store.engine.connect() as conn:
+        assert conn.execute(select(db.locks)).all() == []
 
 
 def test_the_identity_read_from_proc_is_this_process():

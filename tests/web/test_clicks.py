@@ -34,6 +34,8 @@ from ..sending_setup import SECRET, make_clinic
 from ..smtpserver import SmtpServer
 from ..web_setup import BASE_URL, Clock, Site, add_person, make_site
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 CLICKS_ON = "[analytics]\nclicks = true\n"
 PEOPLE = [("ana.lopez@mail.example", "Ana Lopez"), ("bob.smith@mail.example", "Bob Smith")]
 ARTICLE_URLS = ["https://clinic.example/blog/post-2", "https://clinic.example/blog/post-1"]

@@ -14,6 +14,7 @@ import pytest
 
 from newsletter.web.app import WRONG_PASSWORDS_PER_CLIENT
 
+from .. import database
 from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 from ..smtpserver import free_port
 from .served import request, serving
@@ -21,15 +22,22 @@ from .served import request, serving
 HUGE = "9" * 30
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hostile")
-    config = make_clinic(folder, extra='[clinic]\npublic_base_url = "https://news.clinic.example/n"\n')
-    _, store = open_clinic(config)
-    add_subscribers(store, [("ana@mail.example", "Ana")])
-    port = free_port()
-    with serving(config, port):
-        yield port
+@pytest.fixture(scope="module", params=database.KINDS)
+def server(request, tmp_path_factory):
+    """One `newsletter serve` shared by the file's tests (starting one is the slow part),
+    once on SQLite and once on PostgreSQL."""
+    case = database.case(request.param, tmp_path_factory.mktemp("hostile"))
+    try:
+        config = make_clinic(case.folder, database_url=case.config_url,
+                             extra='[clinic]\npublic_base_url = "https://news.clinic.example/n"\n')
+        _, store = open_clinic(config)
+        add_subscribers(store, [("ana@mail.example", "Ana")])
+        store.engine.dispose()
+        port = free_port()
+        with serving(config, port):
+            yield port
+    finally:
+        case.drop()
 
 
 def get(port: int, path: str, method: str = "GET", body: bytes | None = None):
@@ -47,8 +55,9 @@ def test_a_token_that_is_not_ascii_is_refused_not_a_500(server, path):
         assert get(server, path, "POST", b"List-Unsubscribe=One-Click")[0] == 400
 
 
-@pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**63 - 1), "0"])
+@pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**63 - 1), str(2**31), "0"])
 def test_a_huge_issue_number_in_a_staff_url_is_not_found(server, number):
+    """2**31 is the first number past PostgreSQL's integer, 2**63 past SQLite's."""
     assert get(server, f"/staff/preview/{number}/email.html")[0] == 404
     assert get(server, f"/archive/{number}")[0] == 404
 
@@ -74,6 +83,20 @@ def test_a_fingerprint_that_is_not_ascii_is_refused_not_a_500(server):
         assert "changed since you looked" in answer.read().decode(), action
 
 
+@pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**31), "-1", "1.5"])
+def test_a_huge_issue_number_in_a_post_form_is_no_such_issue_not_a_500(server, number):
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{server}"
+    page = browser.open(f"{base}/staff/").read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "issue_id": number, "article": "a",
+                                   "platform": "mastodon", "text_hash": "0" * 64}).encode()
+    answer = browser.open(f"{base}/staff/post", data=form)  # redirected back
+    assert answer.status == 200
+    assert "There is no such issue." in answer.read().decode()
+
+
 def test_slash_redirects_keep_to_the_address_the_browser_used(server):
     status, _, headers = get(server, "/staff?layout=phone")
     assert status == 308 and headers["Location"] == "/staff/?layout=phone"
@@ -81,6 +104,7 @@ def test_slash_redirects_keep_to_the_address_the_browser_used(server):
     assert status == 308 and headers["Location"] == "/staff/"
 
 
+@pytest.mark.usefixtures("each_database")
 def test_wrong_staff_passwords_are_limited_per_client_with_retry_after(tmp_path):
     config = make_clinic(tmp_path)
     port = free_port()

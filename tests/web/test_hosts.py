@@ -15,6 +15,8 @@ from ..sending_setup import ENV, add_subscribers, make_clinic, open_clinic
 from ..smtpserver import free_port
 from .served import request, serving
 
+pytestmark = pytest.mark.usefixtures("each_database")
+
 
 @pytest.fixture
 def clinic(tmp_path):

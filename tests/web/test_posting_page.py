@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
+
 from newsletter.delivery.sending import send_next_issue
 from newsletter.mail.transport import transport_for
 from newsletter.social.posting.post import snippet_for
@@ -15,6 +17,8 @@ from newsletter.storage.posts import Posts
 from ..platforms import FakeFacebook
 from ..posting_setup import account_env
 from ..web_setup import make_site
+
+pytestmark = pytest.mark.usefixtures("each_database")
 
 
 def posting_site(folder, fakes, **override):
