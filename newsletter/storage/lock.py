@@ -81,22 +81,29 @@ class Lock:
             return
         except IntegrityError:
             pass
-        with self.engine.begin() as conn:
-            current = conn.execute(select(db.locks).where(db.locks.c.name == self.name)).first()
-            if current is not None and not self._is_stale(current, now):
-                raise LockHeld(
-                    f"{current.purpose} is already running (process {current.pid} on "
-                    f"{current.host}, since {current.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
-                    f"last sign of life {(now - current.heartbeat_at).seconds} s ago)",
-                    hint=self.busy_hint)
-            if current is None:  # released between our two looks
-                conn.execute(insert(db.locks).values(**row))
-                return
-            taken = conn.execute(update(db.locks).where(
-                db.locks.c.name == self.name, db.locks.c.holder == current.holder).values(**row))
-            if taken.rowcount != 1:
-                raise LockHeld(f"{self.purpose}: another process took the lock just now")
-            self.replaced = current.holder
+        just_taken = LockHeld(f"{self.purpose}: another process took the lock just now",
+                              hint=self.busy_hint)
+        try:
+            with self.engine.begin() as conn:
+                current = conn.execute(select(db.locks).where(db.locks.c.name == self.name)
+                                       ).first()
+                if current is not None and not self._is_stale(current, now):
+                    raise LockHeld(
+                        f"{current.purpose} is already running (process {current.pid} on "
+                        f"{current.host}, since {current.acquired_at:%Y-%m-%d %H:%M:%S} UTC, "
+                        f"last sign of life {(now - current.heartbeat_at).seconds} s ago)",
+                        hint=self.busy_hint)
+                if current is None:  # released between our two looks
+                    conn.execute(insert(db.locks).values(**row))
+                    return
+                taken = conn.execute(update(db.locks).where(
+                    db.locks.c.name == self.name, db.locks.c.holder == current.holder
+                ).values(**row))
+                if taken.rowcount != 1:
+                    raise just_taken
+                self.replaced = current.holder
+        except IntegrityError:  # released between our two looks, and a third was quicker
+            raise just_taken from None
 
     def heartbeat(self) -> bool:
         """A sign of life; False if the lock is no longer ours (it was taken over)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from newsletter.storage import db
 from newsletter.storage.lock import Lock, LockHeld, LockLost
@@ -117,6 +117,40 @@ def test_of_many_taking_over_one_stale_lock_at_once_one_gets_it_the_others_are_t
     assert len(won) == 1 and holder(store) == won[0].holder
     assert won[0].replaced == "1@x#someoneelse"
     assert [type(error) for error in refused] == [LockHeld] * 7
+
+
+def test_a_lock_freed_and_taken_by_a_third_between_two_looks_is_held_not_a_crash(store):
+    """The narrowest window: our insert finds a holder; it lets go before we look again;
+    a third process inserts before our second insert. That third holds the lock, and we
+    are told so, as LockHeld, not with a database error."""
+    held_by(store, host="another-host", pid=1)
+    third = Lock(store.engine, "send", purpose="a newsletter send", clock=now)
+    other = Store.open(store.engine.url.render_as_string(hide_password=False))
+    moments = []
+
+    def act_between_the_looks(conn, cursor, statement, *_):
+        words = statement.lstrip().upper()
+        if "LOCKS" not in words or moments == ["released", "taken"]:
+            return
+        if words.startswith("SELECT") and not moments:
+            with other.engine.begin() as elsewhere:  # the holder lets go
+                elsewhere.execute(db.locks.delete())
+            moments.append("released")
+        elif words.startswith("INSERT") and moments == ["released"]:
+            moments.append("taken")
+            third.engine = other.engine
+            third.acquire()  # the third is quicker
+
+    mine = lock(store)
+    event.listen(store.engine, "before_cursor_execute", act_between_the_looks)
+    try:
+        with pytest.raises(LockHeld, match="another process took the lock just now"):
+            mine.acquire()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", act_between_the_looks)
+        other.engine.dispose()
+    assert moments == ["released", "taken"]
+    assert holder(store) == third.holder
 
 
 def test_a_holder_whose_lock_was_taken_over_knows_it_and_leaves_the_new_holder_be(store):
