@@ -111,6 +111,8 @@ class Phrase(str):
         return text
 
     def translated(self, language: str) -> str:
+        if not self.msgid:  # gettext("") is the catalog's header, not a translation
+            return str(self)
         catalog = translations(language)
         values = {key: translated(value, language) if isinstance(value, Phrase) else value
                   for key, value in self.values.items()}

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
-from ..common.i18n import gettext, long_date, number
+from ..common.i18n import gettext, long_date, number, translated
 from ..common.links import tel_link
 from ..common.settings import Settings
 from ..common.templates import install_language, templates_dir
@@ -121,4 +121,5 @@ def _newsletter_error(error: NewsletterError):
     language = current_app.extensions["newsletter"].settings.clinic.language
     return render_template("error.html", code=code,
                            title=gettext(language, "That did not work"),
-                           message=str(error), hint=error.hint), code
+                           message=translated(error.message, language),
+                           hint=translated(error.hint, language)), code

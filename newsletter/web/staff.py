@@ -30,7 +30,7 @@ from ..storage.clicks import issue_clicks
 from ..storage.posts import Posts
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
-from .context import _, _said, context
+from .context import _, _said, _told, context
 from .posts import post_from_form, posting_context
 from .security import EMAIL_POLICY
 from .send_now import SendProgress
@@ -99,7 +99,7 @@ def action(view):
         try:
             flash(view(*args, **kwargs))
         except NewsletterError as error:
-            flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
+            flash(_told(error), "error")
         return redirect(url_for("staff.preview", scheme=request.args.get("scheme"),
                                 layout=request.args.get("layout")), code=303)
 
@@ -220,7 +220,7 @@ def subscriber_action(view):
         try:
             flash(view())
         except NewsletterError as error:
-            flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
+            flash(_told(error), "error")
         return redirect(url_for("staff.subscribers", q=request.form.get("q") or None), code=303)
 
     return run
