@@ -76,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None,
     app.jinja_env.filters["link"] = lambda text, url: Markup('<a href="{}">{}</a>').format(
         url, text)
     app.jinja_env.filters["code"] = lambda text: Markup("<code>{}</code>").format(text)
+    app.jinja_env.filters["said"] = lambda text: translated(text, settings.clinic.language)
     app.jinja_env.filters["local_date"] = lambda when: long_date(
         when.astimezone(settings.zone).date(), settings.clinic.language) if when else ""
     app.jinja_env.filters["local"] = lambda when: (

@@ -191,9 +191,10 @@ def send_now():
             finally:
                 transport.close()
 
-        ctx.sends.start(send, SendProgress(issue.slug, by, ctx.clock()))
+        ctx.sends.start(send, SendProgress(issue.slug, by, ctx.clock(),
+                                           language=ctx.settings.clinic.language))
     except NewsletterError as error:
-        flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
+        flash(_told(error), "error")
         return redirect(url_for("staff.preview"), code=303)
     flash(_("The send of issue %(slug)s has started; its progress is below.", slug=issue.slug))
     return redirect(url_for("staff.sends"), code=303)
@@ -293,9 +294,21 @@ def archive():
 
 
 def status_names() -> dict[str, str]:
-    """A subscriber's status as staff read it."""
+    """A subscriber's status, an issue's, and the outcome of a send, as staff read them."""
     return {"pending": _("pending"), "active": _("active"), "unsubscribed": _("unsubscribed"),
-            "bounced": _("bounced"), "complained": _("complained")}
+            "bounced": _("bounced"), "complained": _("complained"),
+            "draft": _("draft"), "held": _("held"), "approved": _("approved"),
+            "sending": _("sending"), "sent": _("sent"),
+            "running": _("running"), "complete": _("complete"), "incomplete": _("incomplete"),
+            "paused": _("paused"), "failed": _("failed"), "interrupted": _("interrupted"),
+            "rehearsal": _("rehearsal"), "nothing new": _("nothing new"),
+            "stopped": _("stopped")}
+
+
+@blueprint.app_template_filter("status")
+def status_name(status: str) -> str:
+    """`{{ run.outcome | status }}`: the word in the clinic's language (else as stored)."""
+    return status_names().get(status, status)
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str:
