@@ -17,6 +17,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -73,6 +74,11 @@ def number(value: float, language: str, *, digits: int | None = None) -> str:
     """1,234.5 / 1.234,5; with `digits`, exactly that many after the decimal mark."""
     pattern = None if digits is None else "#,##0" + ("." + "0" * digits if digits else "")
     return format_decimal(value, format=pattern, locale=_locale(language))
+
+
+def listed(items: list[str], language: str) -> str:
+    """"A and B", "A, B and C" / "A y B": a list as the language writes one."""
+    return format_list(list(items), locale=_locale(language))
 
 
 def text_direction(language: str) -> str:

@@ -17,6 +17,7 @@ from ..audience.addresses import parse_tags
 from ..audience.csv_file import decode_csv
 from ..audience.subscribers import STATUSES
 from ..common.errors import FeedError, NewsletterError
+from ..common.i18n import Phrase
 from ..common.tokens import MAX_ID
 from ..delivery.sending import SendOptions, send_next_issue, send_test
 from ..issue import approval
@@ -58,7 +59,8 @@ def preview():
         issue = ctx.store.issues.open()
         if issue is None:
             raise
-        problems = (f"the feed could not be read, so this is the issue as last built: {error}",)
+        problems = (Phrase("the feed could not be read, so this is the issue as last built: "
+                           "%(why)s", why=error.message),)
     frames = [(name, width, colors) for colors in SCHEMES if scheme in ("both", colors)
               for name, width in FRAMES.items() if layout in ("both", name)]
     transport = ctx.new_transport()
@@ -271,9 +273,10 @@ def import_subscribers():
         text = decode_csv(upload.read(), name)
         report = ctx.subscribers.import_csv(text, source_name=name, now=ctx.clock())
     except NewsletterError as error:
-        return subscribers(report=[f"error: {error}"] + ([f"hint: {error.hint}"]
-                                                         if error.hint else []), status=400)
-    return subscribers(report=report.lines(name))
+        return subscribers(report=[_("error: %(message)s", message=_said(error.message))]
+                           + ([_("hint: %(hint)s", hint=_said(error.hint))] if error.hint
+                              else []), status=400)
+    return subscribers(report=[_said(line) for line in report.lines(name)])
 
 
 @blueprint.get("/sends")
