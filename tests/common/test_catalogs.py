@@ -146,6 +146,7 @@ def clinic_pages(folder: Path, language: str) -> tuple[dict[str, str], list[str]
         form = {"csrf_token": csrf_of(pages["staff preview"]), "issue": fingerprint(issue),
                 "name": "Dana"}
         pages["staff send confirmation"] = client.get(f"/staff/send?issue={form['issue']}").text
+        pages["error page: a stale link"] = client.get("/staff/send?issue=stale").text
         client.post("/staff/send", data=form)  # nobody is active yet: the send stops
         sends.join(timeout=60)
         pages["sends, a send stopped"] = client.get("/staff/sends").text
@@ -224,7 +225,7 @@ def without_data(text: str, data: list[str]) -> str:
 def test_the_patient_and_staff_pages_in_spanish_have_no_english_left(pages_in):
     """No English of the catalog is left on a Spanish page."""
     pages, data = pages_in["es"]
-    assert len(pages) == 23
+    assert len(pages) == 24
     fragments = english_fragments()
     for name, html in pages.items():
         shown = without_data(visible_text(html), data)
