@@ -6,7 +6,8 @@ The CLI prints the message (and the hint) as one clear line and exits non-zero; 
 
 A message is English with %(name)s placeholders and its values as keywords,
 `FeedError("%(url)s: not a feed", url=url)`: `str(error)` is English (logs, tests) and the
-CLI says `error.message` and `error.hint` (Phrases) in the clinic's language.
+CLI says `error.message` and `error.hint` (Phrases) in the clinic's language; a page that
+has one line for it (a flash message, a send's outcome) says `error.told(language)`.
 
 The rule for where an error lives: this module holds the base and one class per kind of
 trouble, named by what the user has to look at (the config, the feed, the database, a
@@ -17,7 +18,7 @@ catches it imports it from there.
 """
 
 
-from .i18n import Phrase
+from .i18n import Phrase, gettext
 
 
 class NewsletterError(Exception):
@@ -30,6 +31,15 @@ class NewsletterError(Exception):
         self.message = message if isinstance(message, Phrase) else Phrase(message, **values)
         self.hint = hint if isinstance(hint, Phrase) else Phrase(hint, **values)
         super().__init__(str(self.message))
+
+    def told(self, language: str) -> str:
+        """The message and, in brackets, the hint, both in `language`: what one line on a
+        page says of the error ("no such issue (check the link)")."""
+        message = self.message.translated(language)
+        if not self.hint:
+            return message
+        return gettext(language, "%(message)s (%(hint)s)", message=message,
+                       hint=self.hint.translated(language))
 
 
 class ConfigError(NewsletterError):

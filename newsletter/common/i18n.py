@@ -17,6 +17,7 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -75,6 +76,11 @@ def number(value: float, language: str, *, digits: int | None = None) -> str:
     return format_decimal(value, format=pattern, locale=_locale(language))
 
 
+def listed(items: list[str], language: str) -> str:
+    """"A and B", "A, B and C" / "A y B": a list as the language writes one."""
+    return format_list(list(items), locale=_locale(language))
+
+
 def text_direction(language: str) -> str:
     """"rtl" for a language written right to left (Arabic, Hebrew, Persian...), else "ltr"."""
     return "rtl" if _locale(language).character_order == "right-to-left" else "ltr"
@@ -111,6 +117,8 @@ class Phrase(str):
         return text
 
     def translated(self, language: str) -> str:
+        if not self.msgid:  # gettext("") is the catalog's header, not a translation
+            return str(self)
         catalog = translations(language)
         values = {key: translated(value, language) if isinstance(value, Phrase) else value
                   for key, value in self.values.items()}

@@ -9,9 +9,7 @@ from html import escape
 from ..common.settings import Settings
 from ..storage.issues import StoredIssue
 from .clicks import direct_links
-from .render import personalize, web_url_of
-
-WEB_READER_GREETING = "Hello,"
+from .render import greeting, personalize, web_url_of
 
 
 def neutral_unsubscribe_url(settings: Settings) -> str:
@@ -21,8 +19,10 @@ def neutral_unsubscribe_url(settings: Settings) -> str:
 
 
 def web_page(issue: StoredIssue, settings: Settings) -> str:
+    """The issue as anyone with the link reads it: greeting nobody by name ("Hello," in the
+    clinic's language), its links straight to the articles, and no one's unsubscribe link."""
     html = personalize(issue.html, {**direct_links(issue.slug, issue.articles),
-                                    "GREETING": WEB_READER_GREETING,
+                                    "GREETING": greeting("", settings.clinic.language),
                                     "UNSUBSCRIBE_URL": neutral_unsubscribe_url(settings)},
                        html=True)
     head_end = html.lower().find("</head>")

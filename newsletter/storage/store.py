@@ -7,6 +7,8 @@ inside the caller's transaction (`store.transaction()`); the others are one each
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from ..common.i18n import phrase_data, phrase_of
 from ..common.model import Article, FeedAlert, FeedRecord, PageState
 from . import database_file, db
 from .issues import Issues, article_from_json, article_to_json, remember_articles
@@ -33,6 +36,7 @@ class SendRun:
     deferred: int
     seconds: float
     note: str | None
+    """A Phrase when the send said it as one (see _stored_note)."""
 
 
 class Store:
@@ -145,7 +149,7 @@ class Store:
             conn.execute(update(db.send_runs).where(db.send_runs.c.id == run_id).values(
                 finished_at=now, outcome=report.outcome, sent=report.sent,
                 failed=report.failed, skipped=report.skipped, deferred=report.deferred,
-                seconds=report.seconds, note=report.note or None))
+                seconds=report.seconds, note=_stored_note(report.note)))
 
     def recent_send_runs(self, limit: int = 20) -> list[SendRun]:
         """The last runs of `newsletter send`, newest first, with their issue's subject."""
@@ -153,7 +157,8 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(select(r, i.c.slug, i.c.subject).join(i, i.c.id == r.c.issue_id)
                                 .order_by(r.c.id.desc()).limit(limit)).all()
-        return [db.record(SendRun, row) for row in rows]
+        return [dataclasses.replace(run, note=_note_of(run.note))
+                for run in (db.record(SendRun, row) for row in rows)]
 
     # --- evergreen articles --------------------------------------------------------------
 
@@ -168,6 +173,23 @@ class Store:
         e = db.evergreen_sends
         with self.engine.connect() as conn:
             return dict(conn.execute(select(e.c.link, e.c.last_sent_at)).all())
+
+
+def _stored_note(note: str) -> str | None:
+    """A send run's note as its column keeps it: a Phrase as JSON, so that the sends page can
+    say it in the clinic's language; plain text (an exception's words) as it is."""
+    data = phrase_data(note) if note else None
+    return json.dumps(data, ensure_ascii=False) if isinstance(data, dict) else data or None
+
+
+def _note_of(stored: str | None) -> str | None:
+    """What _stored_note kept, back as a Phrase (or text: notes stored before were text)."""
+    if stored and stored.startswith('{"msgid"'):
+        try:
+            return phrase_of(json.loads(stored))
+        except (ValueError, KeyError, TypeError):
+            return stored
+    return stored
 
 
 def _insert_run(conn, issue_id: int, now: datetime) -> int:

@@ -19,7 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock, utc_now
 from ..common.errors import ConfigError, FeedError, NewsletterError
-from ..common.i18n import gettext, long_date, number
+from ..common.i18n import gettext, long_date, number, translated
 from ..common.links import tel_link
 from ..common.settings import Settings
 from ..common.templates import install_language, templates_dir
@@ -76,6 +76,7 @@ def create_app(settings: Settings, *, store: Store | None = None,
     app.jinja_env.filters["link"] = lambda text, url: Markup('<a href="{}">{}</a>').format(
         url, text)
     app.jinja_env.filters["code"] = lambda text: Markup("<code>{}</code>").format(text)
+    app.jinja_env.filters["said"] = lambda text: translated(text, settings.clinic.language)
     app.jinja_env.filters["local_date"] = lambda when: long_date(
         when.astimezone(settings.zone).date(), settings.clinic.language) if when else ""
     app.jinja_env.filters["local"] = lambda when: (
@@ -121,4 +122,5 @@ def _newsletter_error(error: NewsletterError):
     language = current_app.extensions["newsletter"].settings.clinic.language
     return render_template("error.html", code=code,
                            title=gettext(language, "That did not work"),
-                           message=str(error), hint=error.hint), code
+                           message=translated(error.message, language),
+                           hint=translated(error.hint, language)), code

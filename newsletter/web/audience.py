@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..common.errors import NewsletterError
+from ..common.i18n import Phrase
 from ..common.settings import Settings
 from ..schedule.schedules import Schedule, load_schedules, next_runs
 from ..storage.ledger import Ledger
@@ -23,7 +24,7 @@ class Audience:
     """The next scheduled send, in the clinic's zone; None when no schedule sends."""
     schedule: str = ""
     problem: str = ""
-    """Why the schedules could not be read, if they could not."""
+    """Why the schedules could not be read, if they could not (a Phrase)."""
 
 
 def audience_of(settings: Settings, store: Store, issue_id: int, *, now: datetime) -> Audience:
@@ -47,5 +48,5 @@ def _send_schedules(settings: Settings) -> tuple[list[Schedule], str]:
         found = load_schedules(folder, default_timezone=settings.clinic.timezone,
                                base_dir=settings.base_dir)
     except NewsletterError as error:
-        return [], f"the schedules could not be read: {error}"
+        return [], Phrase("the schedules could not be read: %(why)s", why=error.message)
     return [s for s in found if s.action == "send"], ""

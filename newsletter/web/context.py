@@ -10,6 +10,7 @@ from flask import current_app
 
 from ..audience.subscribers import Subscribers
 from ..common.clock import Clock
+from ..common.errors import NewsletterError
 from ..common.i18n import gettext, translated
 from ..common.settings import Settings
 from ..mail.transport import Transport
@@ -37,7 +38,7 @@ def context() -> Context:
     return current_app.extensions["newsletter"]
 
 
-def _(message: str, **values) -> str:
+def _(message: str, /, **values) -> str:
     """`message` in the clinic's language (for what a route says, beside its template)."""
     return gettext(context().settings.clinic.language, message, **values)
 
@@ -45,3 +46,8 @@ def _(message: str, **values) -> str:
 def _said(text: str) -> str:
     """A Phrase (the transport's name, an error's message) in the clinic's language."""
     return translated(text, context().settings.clinic.language)
+
+
+def _told(error: NewsletterError) -> str:
+    """An error as one line of a page says it: its message (hint), in the clinic's language."""
+    return error.told(context().settings.clinic.language)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import request
 
 from ..common.errors import NotFound
+from ..common.i18n import listed
 from ..common.tokens import row_id
 from ..social.posting.accounts import CLIENTS, missing, postable
 from ..social.posting.http import PostingError
@@ -29,7 +30,8 @@ def posting_context(issue: StoredIssue, snippets: tuple[Snippet, ...]) -> dict:
                       for s in snippets if s.platform in CLIENTS},
             "post_hashes": {(s.article_id, s.platform): text_hash(s) for s in snippets
                             if s.platform in networks},
-            "post_needs": {name: " and ".join(missing(name)) for name in CLIENTS}}
+            "post_needs": {name: listed(missing(name), ctx.settings.clinic.language)
+                           for name in CLIENTS}}
 
 
 def post_from_form() -> str:

@@ -1,7 +1,8 @@
 """Send now, from the staff pages: the very send `newsletter send` runs (its lock, its
 ledger, its exactly-once), started in a background thread so the page answers at once; the
 sends page shows how far it got. One at a time per server; the send lock keeps it to one
-at a time with every other process too."""
+at a time with every other process too. What it says of the send (its outcome, an error)
+is in the language of the clinic that started it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..common.errors import NewsletterError
+from ..common.i18n import gettext, ngettext, number, translated
 from ..delivery.sending import Progress, SendReport
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ class SendProgress:
     total: int = 0
     outcome: str = "running"  # running, then the report's outcome, or stopped
     message: str = ""
+    language: str = "en"
+    """The clinic's: what `message` is said in."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def update(self, done: int, total: int) -> None:
@@ -55,7 +59,8 @@ class BackgroundSends:
         """Run `send` in the background, telling `progress`; refused while one runs."""
         with self._lock:
             if self.current is not None and self.current.running:
-                raise NewsletterError(f"the send of issue {self.current.slug} is still running",
+                raise NewsletterError("the send of issue %(slug)s is still running",
+                                      slug=self.current.slug,
                                       hint="see its progress on the Sends page")
             self.current = progress
             self.thread = threading.Thread(target=self._run, args=(send, progress),
@@ -69,24 +74,32 @@ class BackgroundSends:
 
     @staticmethod
     def _run(send: Callable[[Progress], SendReport], progress: SendProgress) -> None:
+        language = progress.language
         try:
             report = send(progress.update)
         except NewsletterError as error:
-            progress.finish("stopped", str(error) + (f" ({error.hint})" if error.hint else ""))
+            progress.finish("stopped", error.told(language))
         except Exception:  # a bug: logged with its traceback, and the page says so
             log.exception("the send of issue %s failed", progress.slug)
-            progress.finish("stopped", "an unexpected error stopped it; the server's log "
-                                       "has the details. Sending again resumes it.")
+            progress.finish("stopped", gettext(language, "an unexpected error stopped it; the "
+                                                         "server's log has the details. Sending "
+                                                         "again resumes it."))
         else:
-            progress.finish(report.outcome, _summary(report))
+            progress.finish(report.outcome, _summary(report, language))
 
 
-def _summary(report: SendReport) -> str:
+def _summary(report: SendReport, language: str) -> str:
+    """What became of the send, in one line: "412 sent, 0 failed, 0 skipped, 0 deferred"."""
+    note = translated(report.note, language) if report.note else ""
     if report.outcome == "rehearsal":
-        return (f"{report.sent} message(s) written to the outbox; nothing was e-mailed and "
-                "the issue stays open (no SMTP server is configured)")
+        return ngettext(language, "%(num)d message written to the outbox; nothing was e-mailed "
+                                  "and the issue stays open (no SMTP server is configured)",
+                        "%(num)d messages written to the outbox; nothing was e-mailed and the "
+                        "issue stays open (no SMTP server is configured)", report.sent)
     if report.outcome == "nothing new":
-        return f"nothing to send: {report.note}"
-    text = (f"{report.sent} sent, {report.failed} failed, {report.skipped} skipped, "
-            f"{report.deferred} deferred")
-    return text + (f"; {report.note}" if report.note else "")
+        return gettext(language, "nothing to send: %(why)s", why=note)
+    text = gettext(language, "%(sent)s sent, %(failed)s failed, %(skipped)s skipped, "
+                             "%(deferred)s deferred",
+                   **{key: number(getattr(report, key), language)
+                      for key in ("sent", "failed", "skipped", "deferred")})
+    return gettext(language, "%(counts)s; %(note)s", counts=text, note=note) if note else text

@@ -17,6 +17,7 @@ from ..audience.addresses import parse_tags
 from ..audience.csv_file import decode_csv
 from ..audience.subscribers import STATUSES
 from ..common.errors import FeedError, NewsletterError
+from ..common.i18n import Phrase
 from ..common.tokens import MAX_ID
 from ..delivery.sending import SendOptions, send_next_issue, send_test
 from ..issue import approval
@@ -30,7 +31,7 @@ from ..storage.clicks import issue_clicks
 from ..storage.posts import Posts
 from ..storage.send_stats import issue_stats
 from .audience import audience_of
-from .context import _, _said, context
+from .context import _, _said, _told, context
 from .posts import post_from_form, posting_context
 from .security import EMAIL_POLICY
 from .send_now import SendProgress
@@ -58,7 +59,8 @@ def preview():
         issue = ctx.store.issues.open()
         if issue is None:
             raise
-        problems = (f"the feed could not be read, so this is the issue as last built: {error}",)
+        problems = (Phrase("the feed could not be read, so this is the issue as last built: "
+                           "%(why)s", why=error.message),)
     frames = [(name, width, colors) for colors in SCHEMES if scheme in ("both", colors)
               for name, width in FRAMES.items() if layout in ("both", name)]
     transport = ctx.new_transport()
@@ -99,7 +101,7 @@ def action(view):
         try:
             flash(view(*args, **kwargs))
         except NewsletterError as error:
-            flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
+            flash(_told(error), "error")
         return redirect(url_for("staff.preview", scheme=request.args.get("scheme"),
                                 layout=request.args.get("layout")), code=303)
 
@@ -191,9 +193,10 @@ def send_now():
             finally:
                 transport.close()
 
-        ctx.sends.start(send, SendProgress(issue.slug, by, ctx.clock()))
+        ctx.sends.start(send, SendProgress(issue.slug, by, ctx.clock(),
+                                           language=ctx.settings.clinic.language))
     except NewsletterError as error:
-        flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
+        flash(_told(error), "error")
         return redirect(url_for("staff.preview"), code=303)
     flash(_("The send of issue %(slug)s has started; its progress is below.", slug=issue.slug))
     return redirect(url_for("staff.sends"), code=303)
@@ -220,7 +223,7 @@ def subscriber_action(view):
         try:
             flash(view())
         except NewsletterError as error:
-            flash(f"{error}" + (f" ({error.hint})" if error.hint else ""), "error")
+            flash(_told(error), "error")
         return redirect(url_for("staff.subscribers", q=request.form.get("q") or None), code=303)
 
     return run
@@ -270,9 +273,10 @@ def import_subscribers():
         text = decode_csv(upload.read(), name)
         report = ctx.subscribers.import_csv(text, source_name=name, now=ctx.clock())
     except NewsletterError as error:
-        return subscribers(report=[f"error: {error}"] + ([f"hint: {error.hint}"]
-                                                         if error.hint else []), status=400)
-    return subscribers(report=report.lines(name))
+        return subscribers(report=[_("error: %(message)s", message=_said(error.message))]
+                           + ([_("hint: %(hint)s", hint=_said(error.hint))] if error.hint
+                              else []), status=400)
+    return subscribers(report=[_said(line) for line in report.lines(name)])
 
 
 @blueprint.get("/sends")
@@ -293,9 +297,21 @@ def archive():
 
 
 def status_names() -> dict[str, str]:
-    """A subscriber's status as staff read it."""
+    """A subscriber's status, an issue's, and the outcome of a send, as staff read them."""
     return {"pending": _("pending"), "active": _("active"), "unsubscribed": _("unsubscribed"),
-            "bounced": _("bounced"), "complained": _("complained")}
+            "bounced": _("bounced"), "complained": _("complained"),
+            "draft": _("draft"), "held": _("held"), "approved": _("approved"),
+            "sending": _("sending"), "sent": _("sent"),
+            "running": _("running"), "complete": _("complete"), "incomplete": _("incomplete"),
+            "paused": _("paused"), "failed": _("failed"), "interrupted": _("interrupted"),
+            "rehearsal": _("rehearsal"), "nothing new": _("nothing new"),
+            "stopped": _("stopped")}
+
+
+@blueprint.app_template_filter("status")
+def status_name(status: str) -> str:
+    """`{{ run.outcome | status }}`: the word in the clinic's language (else as stored)."""
+    return status_names().get(status, status)
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> str:

@@ -21,6 +21,18 @@ def test_an_error_is_english_as_text_and_spanish_when_said():
     assert translated(error.hint, "en") == error.hint
 
 
+def test_an_error_told_on_one_line_is_its_message_and_hint_in_the_language():
+    error = FeedError("%(url)s: not a feed", url="https://clinic.example/feed",
+                      hint="point feed.source at the RSS, Atom or JSON Feed address of the blog")
+    assert error.told("en") == f"{error} ({error.hint})"
+    assert error.told("es") == (f"{error.message.translated('es')} "
+                                f"({error.hint.translated('es')})")
+    assert error.told("es").startswith("https://clinic.example/feed: no es un feed (ponga ")
+    bare = FeedError("%(url)s: not a feed", url="https://clinic.example/feed")
+    assert bare.told("es") == "https://clinic.example/feed: no es un feed"  # no " ()"
+    assert bare.hint.translated("es") == ""  # not the catalog's header, gettext's answer to ""
+
+
 def test_a_phrase_inside_a_phrase_and_plurals_are_said_in_the_same_language():
     reason = Phrase("the linked feed failed: %(why)s",
                     why=Phrase("%(url)s: not a feed", url="https://x.example/feed"))

@@ -137,13 +137,16 @@ def test_preview_test_send_approve_and_unsubscribe_in_a_real_browser(served, smt
     assert smtp.count_by_recipient() == {"ana@mail.example": 1, "bo@mail.example": 1}
 
 
-def test_send_now_in_a_real_browser_sends_each_subscriber_exactly_one_copy(served, smtp):
+@pytest.mark.parametrize("width", [375, 1280])
+def test_send_now_in_a_real_browser_sends_each_subscriber_exactly_one_copy(served, smtp, width):
+    """On a phone and on the front desk's desktop: the button, the confirmation, and the
+    sends page with the outcome, each subscriber once."""
     config, base = served
     _, store = open_clinic(config)
     people = [(f"reader{n}@mail.example", f"Reader {n}") for n in range(5)]
     add_subscribers(store, people)
     with chromium() as browser:
-        page = browser.new_page(viewport={"width": 375, "height": 800})
+        page = browser.new_page(viewport={"width": width, "height": 800})
         answer_images_locally(page, allow_prefix=base)
         page.goto(f"{base}/staff/")
         assert page.locator("#audience").inner_text().startswith("5 subscribers")
@@ -162,7 +165,8 @@ def test_send_now_in_a_real_browser_sends_each_subscriber_exactly_one_copy(serve
 
         wait_until(finished, timeout=60)
         assert page.inner_text("#progress") == "5 of 5 subscribers done"
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert page.inner_text("#outcome").startswith("5 sent, 0 failed, 0 skipped")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert smtp.count_by_recipient() == {email: 1 for email, _ in people}
     again = subprocess.run([NEWSLETTER, "send", "--config", str(config)], env=clean_env(ENV),
                            capture_output=True, text=True, timeout=120)

@@ -128,3 +128,23 @@ def test_the_sends_page_counts_sent_failed_bounced_complaints_and_unsubscribes(s
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', row))
     assert counts == {"sent": "4", "failed": "1", "bounced": "1", "complained": "1",
                       "unsubscribed": "1"}
+
+
+def test_a_run_s_note_and_outcome_are_said_in_the_clinic_s_language(tmp_path, smtp):
+    """A run's note is kept as a Phrase, so a Spanish clinic's sends page says it in Spanish
+    (the column still holds the English words, for whoever reads the database)."""
+    smtp.faults.full.add("p1@mail.example")  # "452 mailbox full": put off for now
+    site = make_site(tmp_path, smtp_port=smtp.port, extra='language = "es"\n')
+    for n in range(2):
+        add_person(site, f"p{n}@mail.example")
+    report = send_next_issue(site.settings, site.store, transport_for(site.settings),
+                             clock=site.clock)
+    assert report.outcome == "incomplete" and report.deferred == 1
+    page = site.client.get("/staff/sends").text
+    row = page.split('<tr class="run outcome-incomplete">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>incompleto</td>" in row
+    assert ("por ahora no se pudo llegar a 1 dirección; vuelva a ejecutar el envío para "
+            "reintentarlo") in row
+    with site.store.engine.connect() as conn:
+        stored = conn.execute(db.send_runs.select()).one().note
+    assert "could not be reached for now" in stored

@@ -140,7 +140,8 @@ def _post_once(settings: Settings, store: Store, issue: StoredIssue, article_id:
         return Outcome(network.name, article.id, "failed", message=str(error))
     except PlatformUnavailable as error:
         ledger.unsure(record, str(error))
-        return Outcome(network.name, article.id, "unsure", message=f"{error} ({error.hint})")
+        return Outcome(network.name, article.id, "unsure",
+                       message=error.told(settings.clinic.language))
     ledger.posted(record, post_id=posted.post_id, url=posted.url, now=clock())
     return Outcome(network.name, article.id, "posted", posted.url, note)
 
