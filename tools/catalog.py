@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ROOT / "newsletter" / "common" / "locale"
 TEMPLATES = [("templates/email/**.html", "jinja2"), ("templates/email/**.txt", "jinja2"),
-             ("templates/web/**.html", "jinja2")]
+             ("templates/web/**.html", "jinja2"), ("templates/social/**.txt", "jinja2")]
 JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
 PYTHON_KEYWORDS = {"_": None, "_n": (1, 2), "gettext": (2,), "ngettext": (2, 3)}
 """`_(message)` in the web and cli packages, `_n(singular, plural, count)` in cli;

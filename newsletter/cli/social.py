@@ -38,5 +38,5 @@ def social(settings: Settings, article_id: str | None, latest: bool,
     for article in choose_articles(issue.articles, article_id=article_id, latest=latest):
         click.echo(f"=== {article.title} ({article.id}) ===\n")
         for snippet in compose_all((article,), clinic_name=settings.clinic.name,
-                                   platforms=platforms):
+                                   language=settings.clinic.language, platforms=platforms):
             click.echo(listing(snippet))

@@ -54,7 +54,8 @@ def sample_email(issue: StoredIssue, settings: Settings, *, secret: str) -> tupl
 def preview_of(issue: StoredIssue, settings: Settings, *, secret: str,
                extra_warnings: tuple[str, ...] = ()) -> Preview:
     html, text = sample_email(issue, settings, secret=secret)
-    snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name))
+    snippets = tuple(compose_all(issue.articles, clinic_name=settings.clinic.name,
+                                 language=settings.clinic.language))
     language = settings.clinic.language
     checks = [Phrase("image without alt text: %(src)s", src=src)
               for src in images_without_alt(html)]

@@ -294,7 +294,8 @@ def _export_social(settings: Settings, store: Store, schedule: Schedule) -> Resu
     issue = store.issues.open() or store.issues.last_sent()
     if issue is None:
         return Result("nothing new", note="there is no issue yet")
-    snippets = compose_all(issue.articles, clinic_name=settings.clinic.name)
+    snippets = compose_all(issue.articles, clinic_name=settings.clinic.name,
+                           language=settings.clinic.language)
     folder = settings.path(schedule.folder) / issue.slug
     for name, text in snippet_files(issue.slug, issue.articles, snippets).items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)

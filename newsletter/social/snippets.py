@@ -32,7 +32,7 @@ MIN_SUMMARY = 30
 MIN_TITLE = 30
 """The least room a title is cut to for the link's sake; short of it, the link leaves the text
 instead (a title cut to a word says nothing either)."""
-UNTITLED = "New on our blog"
+UNTITLED = Phrase("New on our blog")
 """Stands in for a title the feed left empty: a post needs something to say."""
 ALT_MAX = 1000
 """X takes at most 1,000 characters of alt text, the least of the platforms."""
@@ -86,18 +86,21 @@ class Snippet:
     """What staff should know before posting it."""
 
 
-def compose_all(articles: tuple[Article, ...], *, clinic_name: str,
+def compose_all(articles: tuple[Article, ...], *, clinic_name: str, language: str = "en",
                 platforms: tuple[str, ...] = tuple(PLATFORMS),
                 templates: Path | None = None) -> list[Snippet]:
     """Every article on every platform, article by article."""
-    return [compose(article, PLATFORMS[name], clinic_name=clinic_name, templates=templates)
+    return [compose(article, PLATFORMS[name], clinic_name=clinic_name, language=language,
+                    templates=templates)
             for article in articles for name in platforms]
 
 
-def compose(article: Article, platform: Platform, *, clinic_name: str,
+def compose(article: Article, platform: Platform, *, clinic_name: str, language: str = "en",
             templates: Path | None = None) -> Snippet:
-    """The article's post for `platform`, fitted to its limit."""
-    template, path = _template(platform, templates)
+    """The article's post for `platform`, fitted to its limit, its fixed words (the
+    templates' `_()`) in `language`: the preview, the files and the post itself all say
+    the same."""
+    template, path = _template(platform, templates, language)
     link = tagged_link(article, platform.name) if article.url else ""
     tags = hashtags(article.categories, platform.hashtag_cap)
 
@@ -105,7 +108,7 @@ def compose(article: Article, platform: Platform, *, clinic_name: str,
         return _render(template, path, title=title, summary=summary, url=url,
                        hashtags=" ".join(kept), clinic_name=clinic_name, platform=platform.label)
 
-    title = _postable(one_line(article.title)) or UNTITLED
+    title = _postable(one_line(article.title)) or UNTITLED.translated(language)
     summary = _postable(" ".join(clean_chars(article.summary).split()))
     title, summary, kept, url = _fit(platform, render, path, title, summary, tags,
                                      link if platform.link_in_text else "")
@@ -181,11 +184,12 @@ def _postable(text: str) -> str:
     return _UNPOSTABLE.sub("", text)
 
 
-def _template(platform: Platform, folder: Path | None) -> tuple[jinja2.Template, str]:
+def _template(platform: Platform, folder: Path | None,
+              language: str) -> tuple[jinja2.Template, str]:
     name = f"social/{platform.name}.txt"
     path = str((folder or templates_dir()) / name)
     try:
-        return environment(folder).get_template(name), path
+        return environment(folder, language).get_template(name), path
     except jinja2.TemplateNotFound:
         raise TemplateError(f"{path}: the template is missing",
                             hint="restore it from the package's templates/social/") from None

@@ -203,10 +203,9 @@ def pages_in(tmp_path_factory):
 
 def visible_text(html: str) -> str:
     """What a page shows or reads out: its title, its body's text, and the labels,
-    placeholders and alt texts of its elements. The social snippets' own text is left out:
-    the posts' fixed words are English still (see the README's Languages)."""
+    placeholders and alt texts of its elements, the social snippets' text among them."""
     page = lxml.html.document_fromstring(html)
-    for hidden in page.xpath("//script | //style | //table[@class='snippets']//pre"):
+    for hidden in page.xpath("//script | //style"):
         hidden.drop_tree()
     said = [page.findtext(".//title") or "", *page.body.itertext()]
     said += page.xpath("//@aria-label | //@placeholder | //@title | //@alt")

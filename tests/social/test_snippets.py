@@ -236,3 +236,24 @@ def test_a_missing_template_is_a_clear_error(own_templates):
     with pytest.raises(TemplateError, match="threads.txt: the template is missing"):
         compose(sample_articles()[0], PLATFORMS["threads"], clinic_name=CLINIC,
                 templates=own_templates)
+
+
+def test_a_spanish_clinics_snippets_say_their_fixed_words_in_spanish_within_each_limit():
+    """The templates' fixed words go through the catalogs like the email's: a Spanish clinic
+    posts "Lea el artículo", never "Read the article"; the article's own words stay."""
+    lead = sample_articles()[0]
+    spanish = {s.platform: s for s in compose_all((lead,), clinic_name=CLINIC, language="es")}
+    english = {s.platform: s for s in compose_all((lead,), clinic_name=CLINIC)}
+    assert "Lea el artículo: https://" in spanish["facebook"].text
+    assert "Lea el artículo completo: enlace en la biografía." in spanish["instagram"].text
+    assert f"Lea el artículo completo de {CLINIC}: https://" in spanish["linkedin"].text
+    assert f"Toque «Más información» para leer el artículo completo de {CLINIC}." in \
+        spanish["google_business"].text
+    for name, snippet in spanish.items():
+        assert "Read" not in snippet.text and "article" not in snippet.text, name
+        assert fits(PLATFORMS[name], snippet.text), name
+        assert snippet.text.split("\n")[0] == english[name].text.split("\n")[0]  # the title
+        assert snippet.link == english[name].link
+    untitled = Article(id="u", title="", url="https://clinic.com/u", summary="Ice, then heat.")
+    assert compose(untitled, PLATFORMS["mastodon"], clinic_name=CLINIC, language="es"
+                   ).text.startswith("Novedades en nuestro blog")

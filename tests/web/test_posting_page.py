@@ -21,10 +21,10 @@ from ..web_setup import make_site
 pytestmark = pytest.mark.usefixtures("each_database")
 
 
-def posting_site(folder, fakes, **override):
+def posting_site(folder, fakes, language="en", **override):
     env = account_env(fakes, **override)
     env.pop("NEWSLETTER_SECRET_KEY")
-    site = make_site(folder, env=env, extra=f"""
+    site = make_site(folder, env=env, extra=f"""language = "{language}"
 [posting]
 bluesky_pds_url = "{fakes.bluesky.url()}"
 facebook_graph_url = "{fakes.facebook.url()}"
@@ -67,6 +67,17 @@ def test_a_button_posts_the_exact_text_shown_and_then_links_to_the_post(tmp_path
 
     again = site.client.post("/staff/post", data=post_form(page, "mastodon", article.id))
     assert again.status_code == 303 and len(fakes.mastodon.posts) == 1
+
+
+def test_a_spanish_clinic_posts_the_spanish_text_its_preview_shows(tmp_path, fakes):
+    site = posting_site(tmp_path, fakes, language="es")
+    page = site.client.get("/staff/").text
+    article = site.store.issues.open().articles[0]
+    site.client.post("/staff/post", data=post_form(page, "facebook", article.id))
+    [post] = fakes.facebook.posts
+    assert "Lea el artículo: https://" in post["message"]
+    assert f"<pre>{html.escape(post['message'], quote=False)}</pre>" in \
+        page.replace("&#39;", "'")
 
 
 def test_a_post_form_without_the_csrf_token_posts_nothing(tmp_path, fakes):

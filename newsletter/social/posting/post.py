@@ -58,7 +58,8 @@ def snippet_for(settings: Settings, issue: StoredIssue, article_id: str,
         raise NotFound(f"issue {issue.slug} has no article {article_id!r}")
     if platform not in PLATFORMS:
         raise NotFound(f"there is no platform {platform!r}")
-    return article, compose(article, PLATFORMS[platform], clinic_name=settings.clinic.name)
+    return article, compose(article, PLATFORMS[platform], clinic_name=settings.clinic.name,
+                            language=settings.clinic.language)
 
 
 def post_issue(settings: Settings, store: Store, issue: StoredIssue, *,
