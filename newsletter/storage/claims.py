@@ -103,10 +103,16 @@ class Claims:
 
     def release(self) -> None:
         """Gives back the claims not served, and drops the served ones (a dead sender's
-        too: nobody else will)."""
+        too: nobody else will). In two transactions, and passing over rows another sender
+        holds: two senders ending at once, each deleting its own rows and then the other's,
+        once deadlocked on PostgreSQL. A live sender's rows are its own to release."""
         with self.engine.begin() as conn:
             conn.execute(delete(_C).where(self._own()))
-            conn.execute(delete(_C).where(_C.c.issue_id == self.issue_id, self._served()))
+        with self.engine.begin() as conn:
+            unheld = select(_C.c.subscriber_id).where(
+                _C.c.issue_id == self.issue_id, self._served()).with_for_update(skip_locked=True)
+            conn.execute(delete(_C).where(_C.c.issue_id == self.issue_id,
+                                          _C.c.subscriber_id.in_(unheld)))
 
     def _claim(self, after: int) -> tuple[list[Recipient], int | None]:
         """The next batch: lapsed claims taken over, then unclaimed subscribers among the

@@ -3,6 +3,7 @@ disjoint batches that together cover everyone; a silent sender's claims are take
 once its heartbeat lapses and not before; a sender whose claims were taken passes over
 them; one that finds nobody left waits for the others' claims to be served."""
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -82,6 +83,31 @@ def test_two_senders_take_turns_by_batch_and_serve_everyone_once(engine):
     assert served_a == people[:3] + people[6:]
     assert served_b == people[3:6]
     assert holders(engine) == {}, "leaving gives everything back"
+
+
+def test_two_senders_ending_at_once_never_wait_on_each_others_claims(engine, each_database):
+    """Each sender, ending, deletes its own claims and then every served one. On PostgreSQL
+    two of them once deadlocked (each held its own rows and wanted the other's); here the
+    other sender is caught holding its rows, mid-release, and this one must not wait."""
+    if each_database.kind != "postgresql":
+        pytest.skip("row locks: SQLite has one lock for the whole file")
+    issue, clock = add_issue(engine), Clock()
+    add_people(engine, 6)
+    with Ledger(engine, issue) as ledger:
+        a, b = sender(engine, issue, "a", clock), sender(engine, issue, "b", clock)
+        serve(ledger, a.recipients(), clock, count=3)
+        serve(ledger, b.recipients(), clock, count=3)
+        assert set(holders(engine).values()) == {"a", "b"}
+        ended = threading.Event()
+        with engine.connect() as other:
+            other.execute(db.send_claims.delete().where(db.send_claims.c.worker == "b"))
+            releasing = threading.Thread(target=lambda: (a.release(), ended.set()))
+            releasing.start()
+            finished = ended.wait(20)  # before the fix: blocked until b's transaction ends
+            other.commit()
+            releasing.join()
+        assert finished, "a waited on b's claims"
+    assert holders(engine) == {}
 
 
 def test_a_silent_senders_claims_are_taken_over_once_its_heartbeat_lapses(engine):
