@@ -280,18 +280,25 @@ def _media_descriptions(body: bytes, count: int) -> list[dict[str, str]]:
     return found
 
 
+def _tag(element) -> str:
+    """The element's tag, "" for a comment or one lxml cannot decode: recovering, it keeps a
+    namespace such as "http://purl.org/dc/&#xD800;" as bytes that are not UTF-8, and raises
+    when the tag is asked for."""
+    try:
+        tag = element.tag
+    except UnicodeDecodeError:
+        return ""
+    return tag if isinstance(tag, str) else ""
+
+
 def _is_media(element, name: str) -> bool:
-    tag = element.tag
-    return isinstance(tag, str) and tag in (f"{{{MEDIA_NS}}}{name}", f"media:{name}")
+    return _tag(element) in (f"{{{MEDIA_NS}}}{name}", f"media:{name}")
 
 
 def _local_name(element) -> str:
     """"item" of "{ns}item", "itunes:item" or "item", whatever the document declared (an
     undeclared prefix, which lxml keeps in the tag, is no reason to fail)."""
-    tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+    return _tag(element).rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
 def _media_candidates(entry, base: str, media_words: dict[str, str]) -> list[Candidate]:

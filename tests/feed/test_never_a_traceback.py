@@ -81,8 +81,18 @@ def control_characters(draw, body):
     return body
 
 
+def bad_character_references(draw, body):
+    """References XML forbids (a lone surrogate, NUL, past Unicode), put anywhere: inside a
+    namespace one once reached lxml's tag decoding."""
+    for _ in range(draw(st.integers(1, 4))):
+        spot = draw(st.integers(0, len(body)))
+        ref = draw(st.sampled_from([b"&#xD800;", b"&#0;", b"&#x110000;", b"&#99999999;"]))
+        body = body[:spot] + ref + body[spot:]
+    return body
+
+
 MUTATIONS = [truncate, flip_bytes, undeclared_prefix, wrong_encoding, huge_attribute, cut_markup,
-             control_characters]
+             control_characters, bad_character_references]
 
 
 def offline(body, kind):

@@ -190,6 +190,20 @@ def test_a_control_character_beside_a_read_more_link_is_dropped_not_a_crash(cont
 
 
 
+def test_a_namespace_holding_a_lone_surrogate_is_read_past():
+    """lxml, recovering, keeps "&#xD800;" in a namespace as bytes that are not UTF-8 and
+    raises UnicodeDecodeError when an element's tag is asked for (a real feed, one bad
+    character reference away; found by fuzzing the corpus)."""
+    body = (b"<?xml version='1.0' encoding='utf-8'?><rss version='2.0' "
+            b"xmlns:dc='http://purl.org/dc/&#xD800;elements/1.1/'><channel><title>Clinic"
+            b"</title><link>https://clinic.example/</link><item><title>Ice or heat?</title>"
+            b"<link>https://clinic.example/ice</link><guid>ice</guid><dc:creator>Dr. Glenn"
+            b"</dc:creator><description>Ice first, heat later.</description></item>"
+            b"</channel></rss>")
+    (article,) = parse_feed(body, source="https://clinic.example/feed").articles
+    assert (article.title, article.summary) == ("Ice or heat?", "Ice first, heat later.")
+
+
 @pytest.mark.parametrize("stray", ["</width>", "</height>", "<width>120<width><height>"])
 def test_a_stray_size_tag_in_the_channel_image_is_read_past(stray):
     """feedparser raised TypeError out of parse() on a stray </width> (its issue #576)."""
